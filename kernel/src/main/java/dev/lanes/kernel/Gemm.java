@@ -1,0 +1,105 @@
+package dev.lanes.kernel;
+
+/**
+ * Single-precision matrix multiply with BLAS semantics on row-major {@code float[]}:
+ * {@code C = alpha·op(A)·op(B) + beta·C}, C m×n, op(A) m×k, op(B) k×n, op(X) = X or Xᵀ.
+ * Every matrix is (array, offset, leading dimension); element (i, j) of a stored r×c matrix X is
+ * {@code x[xOff + i*ldx + j]}, with {@code ldx >= c}.
+ *
+ * <p><b>Arithmetic.</b> Each element of C is computed the same way on every path, tile and thread
+ * count: k is cut into blocks of {@value GemmBlocking#KC}; within a block the products are summed
+ * in order of k with FMA from zero into s; each block is folded in as
+ * {@code c = beta == 0 ? alpha*s : fma(alpha, s, beta*c)}, with beta = 1 after the first block.
+ * So results are bit-identical for any number of threads and any split of the rows of C. When
+ * {@code k == 0} or {@code alpha == 0}, C becomes {@code beta*C} (zero if beta is zero) and A and B
+ * are not read. {@code beta == 0} never reads C, so NaN in C is overwritten.
+ *
+ * <p><b>Threads and memory.</b> The plain methods run on the calling thread with a thread-confined
+ * workspace; the {@link WorkerPool} ones split C into blocks that whole workers own. Packing buffers
+ * are reused, so a call allocates nothing once the largest shape has been seen.
+ */
+public final class Gemm {
+  private Gemm() {}
+
+  private static final class Context {
+    final GemmWorkspace ws = new GemmWorkspace();
+    final GemmDriver driver = new GemmDriver();
+  }
+
+  private static final ThreadLocal<Context> LOCAL = ThreadLocal.withInitial(Context::new);
+
+  /** {@code C = alpha·op(A)·op(B) + beta·C} on the calling thread. */
+  public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                           float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float beta,
+                           float[] c, int cOff, int ldc) {
+    GemmChecks.check(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+    if (trivial(m, n, k, alpha, beta, c, cOff, ldc)) {
+      return;
+    }
+    Context ctx = LOCAL.get();
+    if (small(m, n, k)) {
+      GemmSmall.run(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, ctx.ws);
+      return;
+    }
+    GemmDriver d = ctx.driver;
+    d.set(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, ctx.ws, null, 1);
+    try {
+      d.run(0, 1);
+    } finally {
+      d.clear();
+    }
+  }
+
+  /**
+   * {@code C = alpha·op(A)·op(B) + beta·C} on the workers of {@code pool}, the caller among them.
+   * Products too small to split run on fewer workers. The bits of C do not depend on the pool size.
+   *
+   * @throws IllegalStateException if the pool is busy with another call
+   */
+  public static void sgemm(WorkerPool pool, boolean transA, boolean transB, int m, int n, int k,
+                           float alpha, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                           float beta, float[] c, int cOff, int ldc) {
+    if (pool == null) {
+      throw new IllegalArgumentException("sgemm: pool is null");
+    }
+    GemmChecks.check(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+    if (trivial(m, n, k, alpha, beta, c, cOff, ldc)) {
+      return;
+    }
+    if (small(m, n, k) || pool.size() == 1) {
+      sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+      return;
+    }
+    long mnk = (long) m * n * k;
+    int workers = (int) Math.max(1, Math.min(pool.size(), mnk / GemmBlocking.MIN_MNK_PER_THREAD));
+    GemmDriver d = pool.gemmDriver;
+    d.set(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
+        pool.gemmWorkspace, pool, workers);
+    try {
+      pool.run(workers, d);
+    } finally {
+      d.clear();
+    }
+  }
+
+  private static boolean small(int m, int n, int k) {
+    return (long) m * n * k <= GemmBlocking.SMALL_MNK;
+  }
+
+  /** Handles empty C, and k == 0 or alpha == 0 (C = beta·C); true if nothing is left to do. */
+  private static boolean trivial(int m, int n, int k, float alpha, float beta, float[] c, int cOff, int ldc) {
+    if (m == 0 || n == 0) {
+      return true;
+    }
+    if (k != 0 && alpha != 0f) {
+      return false;
+    }
+    for (int i = 0; i < m; i++) {
+      int row = cOff + i * ldc;
+      for (int j = row; j < row + n; j++) {
+        c[j] = beta == 0f ? 0f : beta * c[j];
+      }
+    }
+    return true;
+  }
+}

@@ -1,0 +1,32 @@
+package dev.lanes.kernel;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The GEMM's block sizes, in one place, chosen by measurement (bench: GemmBench) on Zen 4 with
+ * 256-bit vectors. The micro-tile is MR rows by two vectors of columns: 6×16 with AVX2 (12
+ * accumulators + 2 B vectors + 1 broadcast fill the 16 vector registers), 6×32 with AVX-512.
+ */
+final class GemmBlocking {
+  private GemmBlocking() {}
+
+  static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+  /** Floats per vector. */
+  static final int VL = SPECIES.length();
+  /** Rows of the register tile. */
+  static final int MR = 6;
+  /** Columns of the register tile: two vectors. */
+  static final int NR = 2 * VL;
+  /** Depth of a packed block: a B micro-panel (KC×NR) stays in L1, an A block (MC×KC) in L2. */
+  static final int KC = 256;
+  /** Rows of a packed A block; a multiple of MR. */
+  static final int MC = 96;
+  /** Columns of a packed B block; a multiple of NR. */
+  static final int NC = 2048;
+
+  /** At most this many multiply-adds (m·n·k) take the no-packing path. */
+  static final long SMALL_MNK = 24L * 24 * 24;
+  /** At least this many multiply-adds per thread before the work is split across threads. */
+  static final long MIN_MNK_PER_THREAD = 48L * 48 * 48;
+}

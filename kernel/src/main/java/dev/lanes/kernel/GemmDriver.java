@@ -1,0 +1,122 @@
+package dev.lanes.kernel;
+
+import static dev.lanes.kernel.GemmBlocking.KC;
+import static dev.lanes.kernel.GemmBlocking.MC;
+import static dev.lanes.kernel.GemmBlocking.MR;
+import static dev.lanes.kernel.GemmBlocking.NC;
+import static dev.lanes.kernel.GemmBlocking.NR;
+
+/**
+ * The blocked GEMM loops (BLIS order: jc → pc → pack B → ic → pack A → jr → ir → micro-kernel),
+ * run by one or several workers. Workers own disjoint rectangles of C on a tm × tn grid and pack
+ * disjoint slices of the shared B block; k is never split, so no result depends on the split.
+ * One instance per workspace, reused, so a call allocates nothing.
+ */
+final class GemmDriver implements WorkerPool.Task {
+  private boolean transA, transB;
+  private int m, n, k;
+  private float alpha, beta;
+  private float[] a, b, c;
+  private int aOff, lda, bOff, ldb, cOff, ldc;
+  private GemmWorkspace ws;
+  private WorkerPool pool;
+  private int tm, tn;
+
+  void set(boolean transA, boolean transB, int m, int n, int k, float alpha,
+           float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float beta,
+           float[] c, int cOff, int ldc, GemmWorkspace ws, WorkerPool pool, int workers) {
+    this.transA = transA;
+    this.transB = transB;
+    this.m = m;
+    this.n = n;
+    this.k = k;
+    this.alpha = alpha;
+    this.beta = beta;
+    this.a = a;
+    this.aOff = aOff;
+    this.lda = lda;
+    this.b = b;
+    this.bOff = bOff;
+    this.ldb = ldb;
+    this.c = c;
+    this.cOff = cOff;
+    this.ldc = ldc;
+    this.ws = ws;
+    this.pool = pool;
+    chooseGrid(workers);
+    ws.ensure(workers, Math.min(KC, k), Math.min(NC, n));
+  }
+
+  /** Drops the references to the caller's arrays once the call is over. */
+  void clear() {
+    a = b = c = null;
+  }
+
+  /** Picks tm × tn = workers minimising the tiles of the busiest worker; ties favour row splits. */
+  private void chooseGrid(int workers) {
+    long mp = ceilDiv(m, MR);
+    long np = ceilDiv(Math.min(n, NC), NR);
+    long best = Long.MAX_VALUE;
+    for (int rows = workers; rows >= 1; rows--) {
+      if (workers % rows != 0) {
+        continue;
+      }
+      int cols = workers / rows;
+      long busiest = ceilDiv(mp, rows) * ceilDiv(np, cols);
+      if (busiest < best) {
+        best = busiest;
+        tm = rows;
+        tn = cols;
+      }
+    }
+  }
+
+  @Override
+  public void run(int worker, int workers) {
+    int wm = worker / tn;
+    int wn = worker % tn;
+    int rowFrom = split(m, MR, wm, tm);
+    int rowTo = split(m, MR, wm + 1, tm);
+    float[] aBuf = ws.packedA[worker];
+    float[] tile = ws.tile[worker];
+    int block = 0;
+    for (int jc = 0; jc < n; jc += NC) {
+      int nc = Math.min(NC, n - jc);
+      int colFrom = split(nc, NR, wn, tn);
+      int colTo = split(nc, NR, wn + 1, tn);
+      int packFrom = split(nc, NR, worker, workers);
+      int packTo = split(nc, NR, worker + 1, workers);
+      for (int pc = 0; pc < k; pc += KC, block++) {
+        int kc = Math.min(KC, k - pc);
+        float[] bBuf = (block & 1) == 0 ? ws.packedB0 : ws.packedB1;
+        GemmPacking.packB(transB, b, bOff, ldb, pc, kc, jc, nc, packFrom, packTo, bBuf);
+        if (workers > 1) {
+          pool.barrier(); // B block packed; the other buffer is free once all pass here
+        }
+        float betaK = pc == 0 ? beta : 1f;
+        for (int ic = rowFrom; ic < rowTo; ic += MC) {
+          int mc = Math.min(MC, rowTo - ic);
+          GemmPacking.packA(transA, a, aOff, lda, ic, mc, pc, kc, aBuf);
+          for (int jr = colFrom; jr < colTo; jr += NR) {
+            int nr = Math.min(NR, nc - jr);
+            int cRow = cOff + ic * ldc + jc + jr;
+            for (int ir = 0; ir < mc; ir += MR) {
+              GemmMicroKernel.run(kc, aBuf, ir * kc, bBuf, jr * kc, c, cRow + ir * ldc, ldc,
+                  Math.min(MR, mc - ir), nr, alpha, betaK, tile);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** Start of part {@code part} of {@code parts} of [0, size) cut at multiples of {@code unit}. */
+  private static int split(int size, int unit, int part, int parts) {
+    long units = ceilDiv(size, unit);
+    return (int) Math.min(size, unit * (units * part / parts));
+  }
+
+  private static long ceilDiv(long x, long y) {
+    return (x + y - 1) / y;
+  }
+}

@@ -1,0 +1,105 @@
+package dev.lanes.kernel;
+
+import static dev.lanes.kernel.GemmBlocking.MR;
+import static dev.lanes.kernel.GemmBlocking.NR;
+import static dev.lanes.kernel.GemmBlocking.SPECIES;
+import static dev.lanes.kernel.GemmBlocking.VL;
+
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * The register micro-kernel: one MR×NR tile of C from an A micro-panel (KC×MR, column of MR per k)
+ * and a B micro-panel (KC×NR, row of NR per k), both packed and zero-padded, so the loop needs no
+ * masks. Each accumulator element is a sequential FMA chain over k; the tile is then combined with C
+ * as {@code beta == 0 ? alpha*s : fma(alpha, s, beta*c)} (see {@link Gemm}).
+ */
+final class GemmMicroKernel {
+  private GemmMicroKernel() {}
+
+  // ap: packed A, MR floats per k; bp: packed B, NR floats per k; tile: MR×NR scratch for edges.
+  static void run(int kc, float[] ap, int ai, float[] bp, int bi,
+                  float[] c, int ci, int ldc, int mr, int nr, float alpha, float beta, float[] tile) {
+    FloatVector z = FloatVector.zero(SPECIES);
+    FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z;
+    FloatVector c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
+    int aEnd = ai + kc * MR;
+    for (; ai < aEnd; ai += MR, bi += NR) {
+      FloatVector b0 = FloatVector.fromArray(SPECIES, bp, bi);
+      FloatVector b1 = FloatVector.fromArray(SPECIES, bp, bi + VL);
+      FloatVector a = FloatVector.broadcast(SPECIES, ap[ai]);
+      c00 = a.fma(b0, c00);
+      c01 = a.fma(b1, c01);
+      a = FloatVector.broadcast(SPECIES, ap[ai + 1]);
+      c10 = a.fma(b0, c10);
+      c11 = a.fma(b1, c11);
+      a = FloatVector.broadcast(SPECIES, ap[ai + 2]);
+      c20 = a.fma(b0, c20);
+      c21 = a.fma(b1, c21);
+      a = FloatVector.broadcast(SPECIES, ap[ai + 3]);
+      c30 = a.fma(b0, c30);
+      c31 = a.fma(b1, c31);
+      a = FloatVector.broadcast(SPECIES, ap[ai + 4]);
+      c40 = a.fma(b0, c40);
+      c41 = a.fma(b1, c41);
+      a = FloatVector.broadcast(SPECIES, ap[ai + 5]);
+      c50 = a.fma(b0, c50);
+      c51 = a.fma(b1, c51);
+    }
+    if (mr == MR && nr == NR) {
+      store(c00, c, ci, alpha, beta);
+      store(c01, c, ci + VL, alpha, beta);
+      ci += ldc;
+      store(c10, c, ci, alpha, beta);
+      store(c11, c, ci + VL, alpha, beta);
+      ci += ldc;
+      store(c20, c, ci, alpha, beta);
+      store(c21, c, ci + VL, alpha, beta);
+      ci += ldc;
+      store(c30, c, ci, alpha, beta);
+      store(c31, c, ci + VL, alpha, beta);
+      ci += ldc;
+      store(c40, c, ci, alpha, beta);
+      store(c41, c, ci + VL, alpha, beta);
+      ci += ldc;
+      store(c50, c, ci, alpha, beta);
+      store(c51, c, ci + VL, alpha, beta);
+    } else {
+      c00.intoArray(tile, 0);
+      c01.intoArray(tile, VL);
+      c10.intoArray(tile, NR);
+      c11.intoArray(tile, NR + VL);
+      c20.intoArray(tile, 2 * NR);
+      c21.intoArray(tile, 2 * NR + VL);
+      c30.intoArray(tile, 3 * NR);
+      c31.intoArray(tile, 3 * NR + VL);
+      c40.intoArray(tile, 4 * NR);
+      c41.intoArray(tile, 4 * NR + VL);
+      c50.intoArray(tile, 5 * NR);
+      c51.intoArray(tile, 5 * NR + VL);
+      storeEdge(tile, c, ci, ldc, mr, nr, alpha, beta);
+    }
+  }
+
+  private static void store(FloatVector s, float[] c, int ci, float alpha, float beta) {
+    if (beta == 0f) {
+      s.mul(alpha).intoArray(c, ci);
+    } else {
+      s.fma(FloatVector.broadcast(SPECIES, alpha), FloatVector.fromArray(SPECIES, c, ci).mul(beta)).intoArray(c, ci);
+    }
+  }
+
+  /** The partial tile at the bottom/right edge of C, element by element, same formula. */
+  static void storeEdge(float[] tile, float[] c, int ci, int ldc, int mr, int nr, float alpha, float beta) {
+    for (int r = 0; r < mr; r++, ci += ldc) {
+      int t = r * NR;
+      for (int j = 0; j < nr; j++) {
+        c[ci + j] = combine(tile[t + j], c[ci + j], alpha, beta);
+      }
+    }
+  }
+
+  /** The one formula that folds a k-block's sum s into an element of C. */
+  static float combine(float s, float cOld, float alpha, float beta) {
+    return beta == 0f ? alpha * s : Math.fma(alpha, s, beta * cOld);
+  }
+}

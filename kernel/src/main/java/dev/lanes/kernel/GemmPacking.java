@@ -1,0 +1,105 @@
+package dev.lanes.kernel;
+
+import static dev.lanes.kernel.GemmBlocking.MR;
+import static dev.lanes.kernel.GemmBlocking.NR;
+import static dev.lanes.kernel.GemmBlocking.SPECIES;
+import static dev.lanes.kernel.GemmBlocking.VL;
+
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * Packs blocks of op(A) and op(B) into the layouts the micro-kernel streams, absorbing the
+ * transposes and zero-padding the edges to whole micro-panels.
+ */
+final class GemmPacking {
+  private GemmPacking() {}
+
+  /**
+   * Packs rows [i0, i0+mc) × depth [p0, p0+kc) of op(A) into dst as ceil(mc/MR) micro-panels, each
+   * kc columns of MR values (rows past mc are zero).
+   */
+  static void packA(boolean transA, float[] a, int aOff, int lda, int i0, int mc, int p0, int kc,
+                    float[] dst) {
+    for (int ir = 0; ir < mc; ir += MR) {
+      int rows = Math.min(MR, mc - ir);
+      int d = ir * kc; // == (ir / MR) * MR * kc
+      if (transA) {
+        // op(A)[i][p] = a[p*lda + i]: MR contiguous values per k
+        int src = aOff + p0 * lda + i0 + ir;
+        if (rows == MR) {
+          for (int p = 0; p < kc; p++, src += lda, d += MR) {
+            dst[d] = a[src];
+            dst[d + 1] = a[src + 1];
+            dst[d + 2] = a[src + 2];
+            dst[d + 3] = a[src + 3];
+            dst[d + 4] = a[src + 4];
+            dst[d + 5] = a[src + 5];
+          }
+        } else {
+          for (int p = 0; p < kc; p++, src += lda, d += MR) {
+            for (int r = 0; r < MR; r++) {
+              dst[d + r] = r < rows ? a[src + r] : 0f;
+            }
+          }
+        }
+      } else {
+        // op(A)[i][p] = a[i*lda + p]: one row per lane of the panel
+        for (int r = 0; r < MR; r++) {
+          if (r < rows) {
+            int src = aOff + (i0 + ir + r) * lda + p0;
+            for (int p = 0; p < kc; p++) {
+              dst[d + p * MR + r] = a[src + p];
+            }
+          } else {
+            for (int p = 0; p < kc; p++) {
+              dst[d + p * MR + r] = 0f;
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * Packs depth [p0, p0+kc) × columns [j0 + jFrom, j0 + jTo) of op(B) into dst, where jFrom is a
+   * multiple of NR: micro-panel jr (columns j0+jr .. j0+jr+NR) at dst[jr*kc ..], kc rows of NR values
+   * (columns past nc are zero). Threads pack disjoint column ranges of one shared block.
+   */
+  static void packB(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int nc,
+                    int jFrom, int jTo, float[] dst) {
+    for (int jr = jFrom; jr < jTo; jr += NR) {
+      int cols = Math.min(NR, nc - jr);
+      int d = jr * kc; // == (jr / NR) * NR * kc
+      if (transB) {
+        // op(B)[p][j] = b[j*ldb + p]: one column per lane of the panel
+        for (int cc = 0; cc < NR; cc++) {
+          if (cc < cols) {
+            int src = bOff + (j0 + jr + cc) * ldb + p0;
+            for (int p = 0; p < kc; p++) {
+              dst[d + p * NR + cc] = b[src + p];
+            }
+          } else {
+            for (int p = 0; p < kc; p++) {
+              dst[d + p * NR + cc] = 0f;
+            }
+          }
+        }
+      } else {
+        // op(B)[p][j] = b[p*ldb + j]: NR contiguous values per k
+        int src = bOff + p0 * ldb + j0 + jr;
+        if (cols == NR) {
+          for (int p = 0; p < kc; p++, src += ldb, d += NR) {
+            FloatVector.fromArray(SPECIES, b, src).intoArray(dst, d);
+            FloatVector.fromArray(SPECIES, b, src + VL).intoArray(dst, d + VL);
+          }
+        } else {
+          for (int p = 0; p < kc; p++, src += ldb, d += NR) {
+            System.arraycopy(b, src, dst, d, cols);
+            Arrays.fill(dst, d + cols, d + NR, 0f);
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,54 @@
+package dev.lanes.kernel;
+
+import static dev.lanes.kernel.GemmBlocking.KC;
+import static dev.lanes.kernel.GemmBlocking.MC;
+import static dev.lanes.kernel.GemmBlocking.MR;
+import static dev.lanes.kernel.GemmBlocking.NR;
+
+/**
+ * Packing buffers for one GEMM at a time: two shared packed-B blocks (double-buffered, so one
+ * barrier per k-block suffices) and, per worker, a packed-A block and an edge tile. Grows to the
+ * largest shape seen and is then reused: no allocation per call in steady state.
+ */
+final class GemmWorkspace {
+  float[] packedB0 = new float[0];
+  float[] packedB1 = new float[0];
+  float[][] packedA = new float[0][];
+  float[][] tile = new float[0][];
+  float[] smallB = new float[0];
+
+  /** Sizes the buffers for blocks of at most kc × nc (B) on {@code workers} workers. */
+  void ensure(int workers, int kc, int nc) {
+    int bSize = kc * roundUp(nc, NR);
+    if (packedB0.length < bSize) {
+      packedB0 = new float[bSize];
+      packedB1 = new float[bSize];
+    }
+    if (packedA.length < workers) {
+      float[][] a = new float[workers][];
+      float[][] t = new float[workers][];
+      System.arraycopy(packedA, 0, a, 0, packedA.length);
+      System.arraycopy(tile, 0, t, 0, tile.length);
+      packedA = a;
+      tile = t;
+    }
+    int aSize = MC * KC;
+    for (int w = 0; w < workers; w++) {
+      if (packedA[w] == null) {
+        packedA[w] = new float[aSize];
+        tile[w] = new float[MR * NR];
+      }
+    }
+  }
+
+  float[] smallB(int size) {
+    if (smallB.length < size) {
+      smallB = new float[size];
+    }
+    return smallB;
+  }
+
+  static int roundUp(int x, int multiple) {
+    return (x + multiple - 1) / multiple * multiple;
+  }
+}

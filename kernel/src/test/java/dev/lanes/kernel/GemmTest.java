@@ -1,0 +1,196 @@
+package dev.lanes.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.apache.commons.math3.linear.Array2DRowRealMatrix;
+import org.apache.commons.math3.linear.RealMatrix;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class GemmTest {
+  private static final int VL = GemmBlocking.VL;
+  private static final int MR = GemmBlocking.MR;
+  private static final int NR = GemmBlocking.NR;
+  private static final int KC = GemmBlocking.KC;
+  private static final int MC = GemmBlocking.MC;
+
+  /** Sizes around every boundary the kernel has: vector, tile, blocks, and odd primes. */
+  static final int[] SIZES = {0, 1, 2, 3, VL - 1, VL, VL + 1, MR - 1, MR, MR + 1, NR - 1, NR, NR + 1,
+      13, 31, 37, 61, MC - 1, MC + 1, 127, KC - 1, KC + 1, 2 * KC + 3};
+  static final float[] ALPHAS = {1f, 0f, -0.5f, 1.75f};
+  static final float[] BETAS = {0f, 1f, -2.5f, 0.3f};
+
+  private static final int[] THREADS = {1, 2, 3, 8};
+  private static final List<WorkerPool> POOLS = new ArrayList<>();
+
+  @BeforeAll
+  static void pools() {
+    for (int t : THREADS) {
+      POOLS.add(new WorkerPool(t));
+    }
+  }
+
+  @AfterAll
+  static void closePools() {
+    POOLS.forEach(WorkerPool::close);
+  }
+
+  static Stream<GemmCase> randomCases() {
+    SplittableRandom rnd = new SplittableRandom(20261128);
+    List<GemmCase> cases = new ArrayList<>();
+    for (int t = 0; t < 4; t++) {
+      boolean ta = (t & 1) != 0, tb = (t & 2) != 0;
+      for (int i = 0; i < 70; i++) {
+        int m = SIZES[rnd.nextInt(SIZES.length)];
+        int n = SIZES[rnd.nextInt(SIZES.length)];
+        int k = SIZES[rnd.nextInt(SIZES.length)];
+        float alpha = ALPHAS[rnd.nextInt(ALPHAS.length)];
+        float beta = BETAS[rnd.nextInt(BETAS.length)];
+        cases.add(new GemmCase(rnd, ta, tb, m, n, k, alpha, beta, 5, 7));
+      }
+      // every alpha/beta pair on one shape that takes the packed path with edges
+      for (float alpha : ALPHAS) {
+        for (float beta : BETAS) {
+          cases.add(new GemmCase(rnd, ta, tb, MR * 3 + 1, NR * 2 + 3, KC + 5, alpha, beta, 3, 3));
+        }
+      }
+      // more than one block of C columns (NC) and of rows (MC)
+      cases.add(new GemmCase(rnd, ta, tb, 5, GemmBlocking.NC + NR + 1, 33, 1f, 0f, 2, 2));
+      cases.add(new GemmCase(rnd, ta, tb, 2 * MC + 7, 41, 70, 1f, 1f, 2, 2));
+    }
+    return cases.stream();
+  }
+
+  @ParameterizedTest
+  @MethodSource("randomCases")
+  void matchesScalarTwinBitForBitOnEveryThreadCount(GemmCase g) {
+    float[] expected = g.expected();
+    float[] c = g.freshC();
+    Gemm.sgemm(g.transA, g.transB, g.m, g.n, g.k, g.alpha, g.a, g.aOff, g.lda, g.b, g.bOff, g.ldb,
+        g.beta, c, g.cOff, g.ldc);
+    assertBitsEqual(expected, c, g + " (calling thread)");
+    for (WorkerPool pool : POOLS) {
+      c = g.freshC();
+      Gemm.sgemm(pool, g.transA, g.transB, g.m, g.n, g.k, g.alpha, g.a, g.aOff, g.lda, g.b, g.bOff,
+          g.ldb, g.beta, c, g.cOff, g.ldc);
+      assertBitsEqual(expected, c, g + " (" + pool.size() + " threads)");
+    }
+  }
+
+  static Stream<GemmCase> oracleCases() {
+    SplittableRandom rnd = new SplittableRandom(7);
+    List<GemmCase> cases = new ArrayList<>();
+    int[][] shapes = {{1, 1, 1}, {7, 5, 3}, {17, 33, 9}, {64, 64, 64}, {97, 61, 300}, {128, 10, 128},
+        {32, 256, 784}, {130, 70, 600}};
+    for (int[] s : shapes) {
+      for (int t = 0; t < 4; t++) {
+        cases.add(new GemmCase(rnd, (t & 1) != 0, (t & 2) != 0, s[0], s[1], s[2], 1.5f, -0.75f, 4, 4));
+      }
+    }
+    return cases.stream();
+  }
+
+  /** Against Commons Math in double precision, within the error bound of a length-k float sum. */
+  @ParameterizedTest
+  @MethodSource("oracleCases")
+  void agreesWithCommonsMathWithinFloatErrorBound(GemmCase g) {
+    RealMatrix opA = new Array2DRowRealMatrix(g.m, g.k);
+    RealMatrix absA = new Array2DRowRealMatrix(g.m, g.k);
+    for (int i = 0; i < g.m; i++) {
+      for (int p = 0; p < g.k; p++) {
+        double v = g.transA ? g.a[g.aOff + p * g.lda + i] : g.a[g.aOff + i * g.lda + p];
+        opA.setEntry(i, p, v);
+        absA.setEntry(i, p, Math.abs(v));
+      }
+    }
+    RealMatrix opB = new Array2DRowRealMatrix(g.k, g.n);
+    RealMatrix absB = new Array2DRowRealMatrix(g.k, g.n);
+    for (int p = 0; p < g.k; p++) {
+      for (int j = 0; j < g.n; j++) {
+        double v = g.transB ? g.b[g.bOff + j * g.ldb + p] : g.b[g.bOff + p * g.ldb + j];
+        opB.setEntry(p, j, v);
+        absB.setEntry(p, j, Math.abs(v));
+      }
+    }
+    RealMatrix product = opA.multiply(opB);
+    RealMatrix magnitude = absA.multiply(absB);
+    float[] c = g.freshC();
+    Gemm.sgemm(g.transA, g.transB, g.m, g.n, g.k, g.alpha, g.a, g.aOff, g.lda, g.b, g.bOff, g.ldb,
+        g.beta, c, g.cOff, g.ldc);
+    double u = Math.ulp(1f) / 2;
+    for (int i = 0; i < g.m; i++) {
+      for (int j = 0; j < g.n; j++) {
+        double c0 = g.c[g.cOff + i * g.ldc + j];
+        double want = g.alpha * product.getEntry(i, j) + g.beta * c0;
+        double bound = (g.k + 3) * u * (Math.abs(g.alpha) * magnitude.getEntry(i, j) + Math.abs(g.beta * c0)) + 1e-30;
+        double got = c[g.cOff + i * g.ldc + j];
+        if (Math.abs(got - want) > bound) {
+          fail(g + ": C[" + i + "][" + j + "] = " + got + ", Commons Math says " + want + " ± " + bound);
+        }
+      }
+    }
+  }
+
+  @Test
+  void betaZeroOverwritesNaNInC() {
+    SplittableRandom rnd = new SplittableRandom(3);
+    for (int[] s : new int[][] {{3, 4, 5}, {50, 70, 90}}) {
+      GemmCase g = new GemmCase(rnd, false, true, s[0], s[1], s[2], 1f, 0f, 0, 0);
+      float[] c = new float[g.c.length];
+      java.util.Arrays.fill(c, Float.NaN);
+      Gemm.sgemm(g.transA, g.transB, g.m, g.n, g.k, 1f, g.a, 0, g.lda, g.b, 0, g.ldb, 0f, c, 0, g.ldc);
+      for (int i = 0; i < g.m * g.n; i++) {
+        assertTrue(Float.isFinite(c[i]), "NaN survived beta == 0 at " + i);
+      }
+    }
+  }
+
+  @Test
+  void alphaZeroOrEmptyKScalesCAndDoesNotReadAOrB() {
+    float[] a = {Float.NaN, Float.NaN, Float.NaN, Float.NaN};
+    float[] b = {Float.NaN, Float.NaN, Float.NaN, Float.NaN};
+    float[] c = {1, 2, 3, 4};
+    Gemm.sgemm(false, false, 2, 2, 2, 0f, a, 0, 2, b, 0, 2, 2f, c, 0, 2);
+    assertArrayEquals(new float[] {2, 4, 6, 8}, c);
+    Gemm.sgemm(false, false, 2, 2, 0, 1f, a, 0, 1, b, 0, 2, 0f, c, 0, 2);
+    assertArrayEquals(new float[] {0, 0, 0, 0}, c);
+  }
+
+  /** A row's bits do not depend on which other rows share the call: the base of batch splitting. */
+  @Test
+  void aRowOfCIsTheSameWhateverRowsShareTheCall() {
+    SplittableRandom rnd = new SplittableRandom(11);
+    int m = 150, n = 90, k = 700;
+    float[] x = GemmCase.random(rnd, m * k);
+    float[] w = GemmCase.random(rnd, n * k);
+    float[] whole = new float[m * n];
+    Gemm.sgemm(false, true, m, n, k, 1f, x, 0, k, w, 0, k, 0f, whole, 0, n);
+    for (int[] part : new int[][] {{0, 1}, {5, 7}, {37, 64}, {100, 50}}) {
+      float[] some = new float[part[1] * n];
+      Gemm.sgemm(false, true, part[1], n, k, 1f, x, part[0] * k, k, w, 0, k, 0f, some, 0, n);
+      for (int i = 0; i < part[1] * n; i++) {
+        assertEquals(Float.floatToRawIntBits(whole[part[0] * n + i]), Float.floatToRawIntBits(some[i]),
+            "rows " + part[0] + "+" + part[1] + ", element " + i);
+      }
+    }
+  }
+
+  static void assertBitsEqual(float[] expected, float[] actual, String what) {
+    assertEquals(expected.length, actual.length, what);
+    for (int i = 0; i < expected.length; i++) {
+      if (Float.floatToRawIntBits(expected[i]) != Float.floatToRawIntBits(actual[i])) {
+        fail(what + ": element " + i + " is " + actual[i] + ", expected " + expected[i]);
+      }
+    }
+  }
+}

@@ -1,0 +1,84 @@
+# Shared set-up for the scripts a person types: find a JDK >= 21 and a pinned Maven.
+# Sourced, not run. Sets LANES_ROOT, JAVA_HOME, LANES_JAVA, LANES_MVN; defines lanes_java_flags.
+
+LANES_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+LANES_MIN_JDK=21
+LANES_MAVEN_VERSION=3.9.11
+
+lanes_die() { echo "lanes: $*" >&2; exit 1; }
+lanes_log() { echo "lanes: $*" >&2; }
+
+# Major version of the JDK at $1 (a JAVA_HOME), or nothing if it has no javac.
+lanes_jdk_major() {
+  [ -x "$1/bin/javac" ] && [ -x "$1/bin/java" ] || return 0
+  local v
+  v="$("$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p' | head -n1)"
+  v="${v#1.}"
+  echo "${v%%.*}"
+}
+
+# JAVA_HOME if it is new enough, else the newest JDK >= 21 in the usual folders.
+lanes_find_jdk() {
+  local cand best="" best_major=0 major
+  if [ -n "${JAVA_HOME:-}" ]; then
+    major="$(lanes_jdk_major "$JAVA_HOME")"
+    if [ -n "$major" ] && [ "$major" -ge "$LANES_MIN_JDK" ]; then echo "$JAVA_HOME"; return 0; fi
+  fi
+  for cand in /usr/lib/jvm/* /usr/java/* /opt/java/* /opt/jdk* "$HOME"/.sdkman/candidates/java/* \
+              "$HOME"/.jdks/* /Library/Java/JavaVirtualMachines/*/Contents/Home \
+              "$(dirname "$(dirname "$(readlink -f "$(command -v javac 2>/dev/null || echo /nonexistent)")")")"; do
+    [ -d "$cand" ] || continue
+    major="$(lanes_jdk_major "$cand")"
+    if [ -n "$major" ] && [ "$major" -ge "$LANES_MIN_JDK" ] && [ "$major" -gt "$best_major" ]; then
+      best="$cand"; best_major="$major"
+    fi
+  done
+  [ -n "$best" ] && echo "$best"
+}
+
+lanes_setup_jdk() {
+  local jdk
+  jdk="$(lanes_find_jdk)"
+  if [ -z "$jdk" ]; then
+    lanes_die "no JDK ${LANES_MIN_JDK} or newer found (looked at JAVA_HOME and /usr/lib/jvm, /opt/java, ~/.sdkman, ~/.jdks).
+  Install one, for example Temurin 25 (apt: temurin-25-jdk from the Adoptium repository), or
+  Debian/Ubuntu's openjdk-21-jdk or openjdk-25-jdk, then run this again (or point JAVA_HOME at it)."
+  fi
+  export JAVA_HOME="$jdk"
+  LANES_JAVA="$JAVA_HOME/bin/java"
+}
+
+# A pinned Maven (the version above), fetched once from Maven Central by whatever Maven is installed
+# (apt's 'maven' package on a machine that has none) and unpacked under .mvn/dist/.
+lanes_setup_maven() {
+  local dist="$LANES_ROOT/.mvn/dist/apache-maven-$LANES_MAVEN_VERSION"
+  if [ ! -x "$dist/bin/mvn" ]; then
+    if ! command -v mvn >/dev/null 2>&1; then
+      if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        lanes_log "installing Maven with apt-get to bootstrap Maven $LANES_MAVEN_VERSION"
+        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq maven) >&2 \
+          || lanes_die "apt-get install maven failed"
+      else
+        lanes_die "Maven is needed once to fetch Maven $LANES_MAVEN_VERSION: install 'maven' (apt-get install maven) and run again."
+      fi
+    fi
+    lanes_log "fetching Maven $LANES_MAVEN_VERSION from Maven Central"
+    mkdir -p "$LANES_ROOT/.mvn/dist"
+    mvn -q -B dependency:copy \
+        -Dartifact="org.apache.maven:apache-maven:$LANES_MAVEN_VERSION:tar.gz:bin" \
+        -DoutputDirectory="$LANES_ROOT/.mvn/dist" -Dmdep.overWriteReleases=true >&2 \
+      || lanes_die "could not fetch org.apache.maven:apache-maven:$LANES_MAVEN_VERSION from Maven Central"
+    tar -xzf "$LANES_ROOT/.mvn/dist/apache-maven-$LANES_MAVEN_VERSION-bin.tar.gz" -C "$LANES_ROOT/.mvn/dist" \
+      || lanes_die "could not unpack Maven $LANES_MAVEN_VERSION"
+    rm -f "$LANES_ROOT/.mvn/dist/apache-maven-$LANES_MAVEN_VERSION-bin.tar.gz"
+  fi
+  LANES_MVN="$dist/bin/mvn"
+}
+
+# Flags every Lanes JVM needs.
+lanes_java_flags() { echo "--add-modules jdk.incubator.vector"; }
+
+lanes_setup() {
+  lanes_setup_jdk
+  lanes_setup_maven
+}
