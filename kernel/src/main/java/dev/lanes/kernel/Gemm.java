@@ -7,9 +7,10 @@ package dev.lanes.kernel;
  * {@code x[xOff + i*ldx + j]}, with {@code ldx >= c}.
  *
  * <p><b>Arithmetic.</b> Each element of C is computed the same way on every path, tile and thread
- * count: k is cut into blocks of {@value GemmBlocking#KC}; within a block the products are summed
- * in order of k with FMA from zero into s; each block is folded in as
- * {@code c = beta == 0 ? alpha*s : fma(alpha, s, beta*c)}, with beta = 1 after the first block.
+ * count: k is cut into ceil(k/{@value GemmBlocking#KC}) blocks of depth ceil(k/blocks) (the last
+ * may be shallower); within a block the products are summed in order of k with FMA from zero into
+ * s; each block is folded in as {@code c = beta == 0 ? alpha*s : fma(alpha, s, beta*c)}, with
+ * beta = 1 after the first block.
  * So results are bit-identical for any number of threads and any split of the rows of C. When
  * {@code k == 0} or {@code alpha == 0}, C becomes {@code beta*C} (zero if beta is zero) and A and B
  * are not read. {@code beta == 0} never reads C, so NaN in C is overwritten.

@@ -4,8 +4,8 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The GEMM's block sizes, in one place, chosen by measurement (bench: GemmBench) on Zen 4 with
- * 256-bit vectors. The micro-tile is MR rows by two vectors of columns: 6×16 with AVX2 (12
+ * The GEMM's block sizes, in one place, chosen by measurement (bench: GemmBench, and timing of the
+ * micro-kernel alone) on Zen 4 with 256-bit vectors. The micro-tile is MR rows by two vectors of columns: 6×16 with AVX2 (12
  * accumulators + 2 B vectors + 1 broadcast fill the 16 vector registers), 6×32 with AVX-512.
  */
 final class GemmBlocking {
@@ -18,12 +18,22 @@ final class GemmBlocking {
   static final int MR = 6;
   /** Columns of the register tile: two vectors. */
   static final int NR = 2 * VL;
-  /** Depth of a packed block: a B micro-panel (KC×NR) stays in L1, an A block (MC×KC) in L2. */
-  static final int KC = 256;
-  /** Rows of a packed A block; a multiple of MR. */
-  static final int MC = 96;
+  /**
+   * Most depth of a packed block: a B micro-panel (KC×NR, 24 KiB with AVX2) stays in L1 while an A
+   * micro-panel streams; larger blocks amortise the tile's trip to C. k is cut into
+   * ceil(k/KC) blocks of equal depth ({@link #kBlock}), so no thin last block is left over.
+   */
+  static final int KC = 384;
+  /** Rows of a packed A block (MC×KC, about 108 KiB, kept in L2); a multiple of MR. */
+  static final int MC = 72;
   /** Columns of a packed B block; a multiple of NR. */
   static final int NC = 2048;
+
+  /** The depth of every k-block but the last (which may be shallower) for a product of depth k. */
+  static int kBlock(int k) {
+    int blocks = (k + KC - 1) / KC;
+    return blocks == 0 ? 0 : (k + blocks - 1) / blocks;
+  }
 
   /** At most this many multiply-adds (m·n·k) take the no-packing path. */
   static final long SMALL_MNK = 24L * 24 * 24;

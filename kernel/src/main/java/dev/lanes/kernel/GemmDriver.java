@@ -1,6 +1,5 @@
 package dev.lanes.kernel;
 
-import static dev.lanes.kernel.GemmBlocking.KC;
 import static dev.lanes.kernel.GemmBlocking.MC;
 import static dev.lanes.kernel.GemmBlocking.MR;
 import static dev.lanes.kernel.GemmBlocking.NC;
@@ -44,7 +43,7 @@ final class GemmDriver implements WorkerPool.Task {
     this.ws = ws;
     this.pool = pool;
     chooseGrid(workers);
-    ws.ensure(workers, Math.min(KC, k), Math.min(NC, n));
+    ws.ensure(workers, GemmBlocking.kBlock(k), Math.min(NC, n));
   }
 
   /** Drops the references to the caller's arrays once the call is over. */
@@ -79,6 +78,7 @@ final class GemmDriver implements WorkerPool.Task {
     int rowTo = split(m, MR, wm + 1, tm);
     float[] aBuf = ws.packedA[worker];
     float[] tile = ws.tile[worker];
+    int kb = GemmBlocking.kBlock(k);
     int block = 0;
     for (int jc = 0; jc < n; jc += NC) {
       int nc = Math.min(NC, n - jc);
@@ -86,8 +86,8 @@ final class GemmDriver implements WorkerPool.Task {
       int colTo = split(nc, NR, wn + 1, tn);
       int packFrom = split(nc, NR, worker, workers);
       int packTo = split(nc, NR, worker + 1, workers);
-      for (int pc = 0; pc < k; pc += KC, block++) {
-        int kc = Math.min(KC, k - pc);
+      for (int pc = 0; pc < k; pc += kb, block++) {
+        int kc = Math.min(kb, k - pc);
         float[] bBuf = (block & 1) == 0 ? ws.packedB0 : ws.packedB1;
         GemmPacking.packB(transB, b, bOff, ldb, pc, kc, jc, nc, packFrom, packTo, bBuf);
         if (workers > 1) {

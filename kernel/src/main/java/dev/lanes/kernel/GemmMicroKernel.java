@@ -45,46 +45,39 @@ final class GemmMicroKernel {
       c50 = a.fma(b0, c50);
       c51 = a.fma(b1, c51);
     }
-    if (mr == MR && nr == NR) {
-      store(c00, c, ci, alpha, beta);
-      store(c01, c, ci + VL, alpha, beta);
-      ci += ldc;
-      store(c10, c, ci, alpha, beta);
-      store(c11, c, ci + VL, alpha, beta);
-      ci += ldc;
-      store(c20, c, ci, alpha, beta);
-      store(c21, c, ci + VL, alpha, beta);
-      ci += ldc;
-      store(c30, c, ci, alpha, beta);
-      store(c31, c, ci + VL, alpha, beta);
-      ci += ldc;
-      store(c40, c, ci, alpha, beta);
-      store(c41, c, ci + VL, alpha, beta);
-      ci += ldc;
-      store(c50, c, ci, alpha, beta);
-      store(c51, c, ci + VL, alpha, beta);
+    // Spill the tile with plain intrinsics: a call taking vectors from this large method may not
+    // be inlined (C2's node budget), and a vector passed to a call that is not inlined is boxed.
+    c00.intoArray(tile, 0);
+    c01.intoArray(tile, VL);
+    c10.intoArray(tile, NR);
+    c11.intoArray(tile, NR + VL);
+    c20.intoArray(tile, 2 * NR);
+    c21.intoArray(tile, 2 * NR + VL);
+    c30.intoArray(tile, 3 * NR);
+    c31.intoArray(tile, 3 * NR + VL);
+    c40.intoArray(tile, 4 * NR);
+    c41.intoArray(tile, 4 * NR + VL);
+    c50.intoArray(tile, 5 * NR);
+    c51.intoArray(tile, 5 * NR + VL);
+    if (nr == NR) {
+      storeFullRows(tile, c, ci, ldc, mr, alpha, beta);
     } else {
-      c00.intoArray(tile, 0);
-      c01.intoArray(tile, VL);
-      c10.intoArray(tile, NR);
-      c11.intoArray(tile, NR + VL);
-      c20.intoArray(tile, 2 * NR);
-      c21.intoArray(tile, 2 * NR + VL);
-      c30.intoArray(tile, 3 * NR);
-      c31.intoArray(tile, 3 * NR + VL);
-      c40.intoArray(tile, 4 * NR);
-      c41.intoArray(tile, 4 * NR + VL);
-      c50.intoArray(tile, 5 * NR);
-      c51.intoArray(tile, 5 * NR + VL);
       storeEdge(tile, c, ci, ldc, mr, nr, alpha, beta);
     }
   }
 
-  private static void store(FloatVector s, float[] c, int ci, float alpha, float beta) {
-    if (beta == 0f) {
-      s.mul(alpha).intoArray(c, ci);
-    } else {
-      s.fma(FloatVector.broadcast(SPECIES, alpha), FloatVector.fromArray(SPECIES, c, ci).mul(beta)).intoArray(c, ci);
+  /** Folds mr full rows (NR wide) of the tile into C. */
+  static void storeFullRows(float[] tile, float[] c, int ci, int ldc, int mr, float alpha, float beta) {
+    FloatVector va = FloatVector.broadcast(SPECIES, alpha);
+    for (int r = 0; r < mr; r++, ci += ldc) {
+      for (int j = 0; j < NR; j += VL) {
+        FloatVector s = FloatVector.fromArray(SPECIES, tile, r * NR + j);
+        if (beta == 0f) {
+          s.mul(va).intoArray(c, ci + j);
+        } else {
+          s.fma(va, FloatVector.fromArray(SPECIES, c, ci + j).mul(beta)).intoArray(c, ci + j);
+        }
+      }
     }
   }
 

@@ -1,6 +1,5 @@
 package dev.lanes.kernel;
 
-import static dev.lanes.kernel.GemmBlocking.KC;
 import static dev.lanes.kernel.GemmBlocking.SPECIES;
 import static dev.lanes.kernel.GemmBlocking.VL;
 
@@ -33,11 +32,12 @@ final class GemmSmall {
       }
     }
     int aStep = transA ? lda : 1; // op(A)[i][p] = a[aRow(i) + p*aStep]
+    int kb = GemmBlocking.kBlock(k);
     for (int i = 0; i < m; i++) {
       int aRow = aOff + (transA ? i : i * lda);
       int cRow = cOff + i * ldc;
-      for (int pc = 0; pc < k; pc += KC) {
-        int pEnd = Math.min(k, pc + KC);
+      for (int pc = 0; pc < k; pc += kb) {
+        int pEnd = Math.min(k, pc + kb);
         float betaK = pc == 0 ? beta : 1f;
         int j = 0;
         for (; j <= n - VL; j += VL) {

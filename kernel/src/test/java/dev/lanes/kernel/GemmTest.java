@@ -193,4 +193,14 @@ class GemmTest {
       }
     }
   }
+
+  @Test
+  void kBlocksAreEqualAndCoverK() {
+    for (int k = 1; k < 5 * GemmBlocking.KC; k += 7) {
+      int kb = GemmBlocking.kBlock(k);
+      int blocks = (k + kb - 1) / kb;
+      assertTrue(kb <= GemmBlocking.KC, "k=" + k);
+      assertEquals((k + GemmBlocking.KC - 1) / GemmBlocking.KC, blocks, "k=" + k);
+    }
+  }
 }

@@ -17,9 +17,10 @@ final class ReferenceGemm {
           c[ci] = beta == 0f ? 0f : beta * c[ci];
           continue;
         }
-        for (int p0 = 0; p0 < k; p0 += GemmBlocking.KC) {
+        int kb = GemmBlocking.kBlock(k);
+        for (int p0 = 0; p0 < k; p0 += kb) {
           float s = 0f;
-          for (int p = p0; p < Math.min(k, p0 + GemmBlocking.KC); p++) {
+          for (int p = p0; p < Math.min(k, p0 + kb); p++) {
             float av = transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p];
             float bv = transB ? b[bOff + j * ldb + p] : b[bOff + p * ldb + j];
             s = Math.fma(av, bv, s);

@@ -1,0 +1,116 @@
+package dev.lanes.bench;
+
+import dev.lanes.kernel.Gemm;
+import dev.lanes.kernel.WorkerPool;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.openblas.global.openblas_full;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * C = op(A)·op(B) through Lanes and through OpenBLAS (in-process, same JVM, same data sizes), for
+ * square sizes and the three products of a dense layer in training. Time per op; {@link GemmSummary}
+ * turns it into GFLOP/s, fraction of peak and the Lanes/OpenBLAS ratio.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 4, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+public class GemmBench {
+
+  @Param({"square-64", "square-128", "square-256", "square-512", "square-1024", "square-2048",
+      "fwd-32-784-256", "dW-32-784-256", "dX-32-784-256",
+      "fwd-128-784-256", "dW-128-784-256", "dX-128-784-256",
+      "fwd-512-784-256", "dW-512-784-256", "dX-512-784-256",
+      "fwd-128-256-128", "dW-128-256-128", "dX-128-256-128",
+      "fwd-128-128-10", "dW-128-128-10", "dX-128-128-10",
+      "fwd-256-1024-1024", "dW-256-1024-1024", "dX-256-1024-1024"})
+  public String shape;
+
+  @Param({"1", "2"})
+  public int threads;
+
+  @Param({"lanes", "openblas"})
+  public String impl;
+
+  private GemmShape s;
+  private float[] a, b, c;
+  private WorkerPool pool;
+  private FloatPointer na, nb, nc;
+
+  @Setup(Level.Trial)
+  public void setUp() {
+    s = GemmShape.parse(shape);
+    SplittableRandom rnd = new SplittableRandom(42);
+    a = random(rnd, s.aSize());
+    b = random(rnd, s.bSize());
+    c = new float[s.m() * s.n()];
+    if (impl.equals("openblas")) {
+      Loader.load(openblas_full.class);
+      openblas_full.openblas_set_num_threads(threads);
+      na = new FloatPointer(a);
+      nb = new FloatPointer(b);
+      nc = new FloatPointer(c);
+    } else if (threads > 1) {
+      pool = new WorkerPool(threads);
+    }
+  }
+
+  @TearDown(Level.Trial)
+  public void tearDown() {
+    if (pool != null) {
+      pool.close();
+    }
+    if (na != null) {
+      na.close();
+      nb.close();
+      nc.close();
+    }
+  }
+
+  @Benchmark
+  public void sgemm() {
+    GemmShape g = s;
+    switch (impl) {
+      case "lanes":
+        if (pool == null) {
+          Gemm.sgemm(g.transA(), g.transB(), g.m(), g.n(), g.k(), 1f, a, 0, g.lda(), b, 0, g.ldb(), 0f, c, 0, g.n());
+        } else {
+          Gemm.sgemm(pool, g.transA(), g.transB(), g.m(), g.n(), g.k(), 1f, a, 0, g.lda(), b, 0, g.ldb(), 0f, c, 0, g.n());
+        }
+        break;
+      case "openblas":
+        openblas_full.cblas_sgemm(openblas_full.CblasRowMajor,
+            g.transA() ? openblas_full.CblasTrans : openblas_full.CblasNoTrans,
+            g.transB() ? openblas_full.CblasTrans : openblas_full.CblasNoTrans,
+            g.m(), g.n(), g.k(), 1f, na, g.lda(), nb, g.ldb(), 0f, nc, g.n());
+        break;
+      default:
+        throw new IllegalArgumentException("impl " + impl);
+    }
+  }
+
+  static float[] random(SplittableRandom rnd, int size) {
+    float[] x = new float[size];
+    for (int i = 0; i < size; i++) {
+      x[i] = (float) (rnd.nextDouble() * 2 - 1);
+    }
+    return x;
+  }
+}
