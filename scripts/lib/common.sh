@@ -46,6 +46,10 @@ lanes_setup_jdk() {
   fi
   export JAVA_HOME="$jdk"
   LANES_JAVA="$JAVA_HOME/bin/java"
+  # Maven's own libraries use sun.misc.Unsafe; JDK 24+ warns about it on every build.
+  if [ "$(lanes_jdk_major "$JAVA_HOME")" -ge 24 ]; then
+    export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
+  fi
 }
 
 # A pinned Maven (the version above), fetched once from Maven Central by whatever Maven is installed

@@ -1,6 +1,9 @@
 package dev.lanes.kernel;
 
-/** Argument checks for {@link Gemm}: every problem is reported before anything is written. */
+/**
+ * Argument checks for {@link Gemm}: every problem is reported before anything is written. Messages
+ * are built only on failure, so a valid call allocates nothing here.
+ */
 final class GemmChecks {
   private GemmChecks() {}
 
@@ -12,33 +15,37 @@ final class GemmChecks {
           "sgemm: sizes must be >= 0, got m=" + m + ", n=" + n + ", k=" + k);
     }
     // stored shapes: A is m×k (k×m if transposed), B is k×n (n×k if transposed), C is m×n
-    matrix("a", "op(A) " + m + "×" + k + (transA ? " (transA: stored " + k + "×" + m + ")" : ""),
-        a, aOff, lda, transA ? k : m, transA ? m : k);
-    matrix("b", "op(B) " + k + "×" + n + (transB ? " (transB: stored " + n + "×" + k + ")" : ""),
-        b, bOff, ldb, transB ? n : k, transB ? k : n);
-    matrix("c", "C " + m + "×" + n, c, cOff, ldc, m, n);
+    matrix('a', a, aOff, lda, transA ? k : m, transA ? m : k, m, k, transA);
+    matrix('b', b, bOff, ldb, transB ? n : k, transB ? k : n, k, n, transB);
+    matrix('c', c, cOff, ldc, m, n, m, n, false);
   }
 
-  /** A stored rows×cols matrix at x[off + i*ld + j]. */
-  private static void matrix(String name, String shape, float[] x, int off, int ld, int rows, int cols) {
+  /** A stored rows×cols matrix at x[off + i*ld + j]; opRows×opCols is its shape in the product. */
+  private static void matrix(char name, float[] x, int off, int ld, int rows, int cols,
+                             int opRows, int opCols, boolean trans) {
     if (ld < Math.max(1, cols)) {
-      throw new IllegalArgumentException("sgemm: ld" + name + "=" + ld + " is smaller than max(1, "
-          + cols + "), the width of " + shape);
+      throw fail(name, opRows, opCols, trans, "ld" + name + "=" + ld + " is smaller than max(1, " + cols + ")");
     }
     if (x == null) {
-      throw new IllegalArgumentException("sgemm: " + name + " is null (" + shape + ")");
+      throw fail(name, opRows, opCols, trans, name + " is null");
     }
     if (off < 0) {
-      throw new IllegalArgumentException("sgemm: " + name + "Off=" + off + " is negative (" + shape + ")");
+      throw fail(name, opRows, opCols, trans, name + "Off=" + off + " is negative");
     }
     if (rows == 0 || cols == 0) {
       return;
     }
     long needed = off + (long) (rows - 1) * ld + cols;
     if (needed > x.length) {
-      throw new IllegalArgumentException("sgemm: " + name + " is too short for " + shape + " at "
-          + name + "Off=" + off + ", ld" + name + "=" + ld + ": needs " + needed
-          + " elements, has " + x.length);
+      throw fail(name, opRows, opCols, trans, name + " is too short at " + name + "Off=" + off + ", ld"
+          + name + "=" + ld + ": needs " + needed + " elements, has " + x.length);
     }
+  }
+
+  private static IllegalArgumentException fail(char name, int opRows, int opCols, boolean trans, String what) {
+    String shape = name == 'c' ? "C " + opRows + "×" + opCols
+        : "op(" + Character.toUpperCase(name) + ") " + opRows + "×" + opCols
+            + (trans ? " (trans" + Character.toUpperCase(name) + ": stored " + opCols + "×" + opRows + ")" : "");
+    return new IllegalArgumentException("sgemm: " + what + " (" + shape + ")");
   }
 }
