@@ -22,26 +22,28 @@ final class GemmMicroKernel {
     FloatVector z = FloatVector.zero(SPECIES);
     FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z;
     FloatVector c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
-    int aEnd = ai + kc * MR;
-    for (; ai < aEnd; ai += MR, bi += NR) {
-      FloatVector b0 = FloatVector.fromArray(SPECIES, bp, bi);
-      FloatVector b1 = FloatVector.fromArray(SPECIES, bp, bi + VL);
-      FloatVector a = FloatVector.broadcast(SPECIES, ap[ai]);
+    // One induction variable (p) for both panels, so C2 can hoist the range checks of the loads.
+    for (int p = 0; p < kc; p++) {
+      int ao = ai + p * MR;
+      int bo = bi + p * NR;
+      FloatVector b0 = FloatVector.fromArray(SPECIES, bp, bo);
+      FloatVector b1 = FloatVector.fromArray(SPECIES, bp, bo + VL);
+      FloatVector a = FloatVector.broadcast(SPECIES, ap[ao]);
       c00 = a.fma(b0, c00);
       c01 = a.fma(b1, c01);
-      a = FloatVector.broadcast(SPECIES, ap[ai + 1]);
+      a = FloatVector.broadcast(SPECIES, ap[ao + 1]);
       c10 = a.fma(b0, c10);
       c11 = a.fma(b1, c11);
-      a = FloatVector.broadcast(SPECIES, ap[ai + 2]);
+      a = FloatVector.broadcast(SPECIES, ap[ao + 2]);
       c20 = a.fma(b0, c20);
       c21 = a.fma(b1, c21);
-      a = FloatVector.broadcast(SPECIES, ap[ai + 3]);
+      a = FloatVector.broadcast(SPECIES, ap[ao + 3]);
       c30 = a.fma(b0, c30);
       c31 = a.fma(b1, c31);
-      a = FloatVector.broadcast(SPECIES, ap[ai + 4]);
+      a = FloatVector.broadcast(SPECIES, ap[ao + 4]);
       c40 = a.fma(b0, c40);
       c41 = a.fma(b1, c41);
-      a = FloatVector.broadcast(SPECIES, ap[ai + 5]);
+      a = FloatVector.broadcast(SPECIES, ap[ao + 5]);
       c50 = a.fma(b0, c50);
       c51 = a.fma(b1, c51);
     }

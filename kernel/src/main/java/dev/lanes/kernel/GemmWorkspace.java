@@ -11,6 +11,9 @@ import static dev.lanes.kernel.GemmBlocking.NR;
  * largest shape seen and is then reused: no allocation per call in steady state.
  */
 final class GemmWorkspace {
+  /** Two cache lines of floats (adjacent-line prefetch pulls lines in pairs). */
+  private static final int FALSE_SHARING_PAD = 32;
+
   float[] packedB0 = new float[0];
   float[] packedB1 = new float[0];
   float[][] packedA = new float[0][];
@@ -35,8 +38,10 @@ final class GemmWorkspace {
     int aSize = MC * KC;
     for (int w = 0; w < workers; w++) {
       if (packedA[w] == null) {
-        packedA[w] = new float[aSize];
-        tile[w] = new float[MR * NR];
+        // Padded past the end so that no two workers' buffers share a cache line: the tile is
+        // written on every micro-kernel call, and false sharing there costs a core-to-core trip.
+        packedA[w] = new float[aSize + FALSE_SHARING_PAD];
+        tile[w] = new float[MR * NR + FALSE_SHARING_PAD];
       }
     }
   }
