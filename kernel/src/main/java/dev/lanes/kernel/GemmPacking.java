@@ -43,6 +43,20 @@ final class GemmPacking {
             }
           }
         }
+      } else if (rows == MR && GemmTranspose.ENABLED && MR == 6) {
+        // op(A)[i][p] = a[i*lda + p]: 6 rows, 8 k at a time through the register transpose; each
+        // 8-lane store spills 2 floats that the next store (or the next panel, or the buffer's end
+        // padding) takes
+        int src = aOff + (i0 + ir) * lda + p0;
+        int p = 0;
+        for (; p + 8 <= kc; p += 8) {
+          GemmTranspose.block8(a, src + p, lda, MR, dst, d + p * MR, MR);
+        }
+        for (; p < kc; p++) {
+          for (int r = 0; r < MR; r++) {
+            dst[d + p * MR + r] = a[src + r * lda + p];
+          }
+        }
       } else {
         // op(A)[i][p] = a[i*lda + p]: one row per lane of the panel
         for (int r = 0; r < MR; r++) {
@@ -71,7 +85,21 @@ final class GemmPacking {
     for (int jr = jFrom; jr < jTo; jr += NR) {
       int cols = Math.min(NR, nc - jr);
       int d = jr * kc; // == (jr / NR) * NR * kc
-      if (transB) {
+      if (transB && cols == NR && GemmTranspose.ENABLED) {
+        // op(B)[p][j] = b[j*ldb + p]: 8×8 blocks through the register transpose
+        int src = bOff + (j0 + jr) * ldb + p0;
+        int p = 0;
+        for (; p + 8 <= kc; p += 8) {
+          for (int g = 0; g < NR; g += 8) {
+            GemmTranspose.block8(b, src + g * ldb + p, ldb, 8, dst, d + p * NR + g, NR);
+          }
+        }
+        for (; p < kc; p++) {
+          for (int cc = 0; cc < NR; cc++) {
+            dst[d + p * NR + cc] = b[src + cc * ldb + p];
+          }
+        }
+      } else if (transB) {
         // op(B)[p][j] = b[j*ldb + p]: one column per lane of the panel
         for (int cc = 0; cc < NR; cc++) {
           if (cc < cols) {

@@ -38,8 +38,9 @@ final class GemmWorkspace {
     int aSize = MC * KC;
     for (int w = 0; w < workers; w++) {
       if (packedA[w] == null) {
-        // Padded past the end so that no two workers' buffers share a cache line: the tile is
-        // written on every micro-kernel call, and false sharing there costs a core-to-core trip.
+        // Padded past the end so that no two workers' buffers share a cache line (the tile is
+        // written on every micro-kernel call, and false sharing there costs a core-to-core trip),
+        // and so that packA's transposing stores may spill a few floats past the last panel.
         packedA[w] = new float[aSize + FALSE_SHARING_PAD];
         tile[w] = new float[MR * NR + FALSE_SHARING_PAD];
       }
