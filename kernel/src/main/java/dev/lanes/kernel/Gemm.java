@@ -25,6 +25,7 @@ public final class Gemm {
   private static final class Context {
     final GemmWorkspace ws = new GemmWorkspace();
     final GemmDriver driver = new GemmDriver();
+    final GemmInPlace inPlace = new GemmInPlace();
   }
 
   private static final ThreadLocal<Context> LOCAL = ThreadLocal.withInitial(Context::new);
@@ -38,8 +39,14 @@ public final class Gemm {
       return;
     }
     Context ctx = LOCAL.get();
-    if (small(m, n, k)) {
-      GemmSmall.run(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, ctx.ws);
+    if (GemmInPlace.suits(transA, m, n, k)) {
+      GemmInPlace s = ctx.inPlace;
+      s.set(transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, ctx.ws, null, 1);
+      try {
+        s.run(0, 1);
+      } finally {
+        s.clear();
+      }
       return;
     }
     GemmDriver d = ctx.driver;
@@ -67,12 +74,23 @@ public final class Gemm {
     if (trivial(m, n, k, alpha, beta, c, cOff, ldc)) {
       return;
     }
-    if (small(m, n, k) || pool.size() == 1) {
+    long mnk = (long) m * n * k;
+    int workers = (int) Math.max(1, Math.min(pool.size(), mnk / GemmBlocking.MIN_MNK_PER_THREAD));
+    if (workers == 1) {
       sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
       return;
     }
-    long mnk = (long) m * n * k;
-    int workers = (int) Math.max(1, Math.min(pool.size(), mnk / GemmBlocking.MIN_MNK_PER_THREAD));
+    if (GemmInPlace.suits(transA, m, n, k)) {
+      GemmInPlace s = pool.gemmInPlace;
+      s.set(transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
+          pool.gemmWorkspace, pool, workers);
+      try {
+        pool.run(workers, s);
+      } finally {
+        s.clear();
+      }
+      return;
+    }
     GemmDriver d = pool.gemmDriver;
     d.set(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
         pool.gemmWorkspace, pool, workers);
@@ -81,10 +99,6 @@ public final class Gemm {
     } finally {
       d.clear();
     }
-  }
-
-  private static boolean small(int m, int n, int k) {
-    return (long) m * n * k <= GemmBlocking.SMALL_MNK;
   }
 
   /** Handles empty C, and k == 0 or alpha == 0 (C = beta·C); true if nothing is left to do. */

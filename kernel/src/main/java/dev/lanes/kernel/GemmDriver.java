@@ -111,7 +111,7 @@ final class GemmDriver implements WorkerPool.Task {
   }
 
   /** Start of part {@code part} of {@code parts} of [0, size) cut at multiples of {@code unit}. */
-  private static int split(int size, int unit, int part, int parts) {
+  static int split(int size, int unit, int part, int parts) {
     long units = ceilDiv(size, unit);
     return (int) Math.min(size, unit * (units * part / parts));
   }

@@ -22,7 +22,7 @@ final class GemmWorkspace {
 
   /** Sizes the buffers for blocks of at most kc × nc (B) on {@code workers} workers. */
   void ensure(int workers, int kc, int nc) {
-    int bSize = kc * roundUp(nc, NR);
+    int bSize = kc * roundUp(nc, NR); // 0 for the in-place path, which uses smallB
     if (packedB0.length < bSize) {
       packedB0 = new float[bSize];
       packedB1 = new float[bSize];

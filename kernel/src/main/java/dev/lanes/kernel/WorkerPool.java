@@ -52,6 +52,7 @@ public final class WorkerPool implements AutoCloseable {
   /** Scratch the GEMM uses while this pool runs it (one task at a time, so one is enough). */
   final GemmWorkspace gemmWorkspace = new GemmWorkspace();
   final GemmDriver gemmDriver = new GemmDriver();
+  final GemmInPlace gemmInPlace = new GemmInPlace();
 
   /** A pool of {@code threads} workers (the caller counts as one), on new daemon threads. */
   public WorkerPool(int threads) {

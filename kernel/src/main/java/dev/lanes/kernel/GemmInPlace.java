@@ -1,0 +1,162 @@
+package dev.lanes.kernel;
+
+import static dev.lanes.kernel.GemmBlocking.MR;
+import static dev.lanes.kernel.GemmBlocking.NR;
+import static dev.lanes.kernel.GemmBlocking.SPECIES;
+import static dev.lanes.kernel.GemmBlocking.VL;
+
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * The path that does not pack A, for products where packing A does not pay: small ones, and narrow
+ * ones (n ≤ NR, like a 10-class output layer) where each element of A is used only n times. The
+ * same MR×NR register tile as {@link GemmMicroKernel}, with A read where it lies (row-major A only:
+ * its rows are contiguous in k) and op(B) packed whole as usual, which costs k·n. The arithmetic is
+ * the packed path's, element for element (same k-blocks, same FMA chain, same fold into C), so both
+ * paths give the same bits.
+ */
+final class GemmInPlace implements WorkerPool.Task {
+  private boolean transB;
+  private int m, n, k;
+  private float alpha, beta;
+  private float[] a, b, c;
+  private int aOff, lda, bOff, ldb, cOff, ldc;
+  private GemmWorkspace ws;
+  private WorkerPool pool;
+
+  /** Takes this path when packing A would not pay. */
+  static boolean suits(boolean transA, int m, int n, int k) {
+    return !transA && (n <= NR || (long) m * n * k <= GemmBlocking.IN_PLACE_MNK);
+  }
+
+  void set(boolean transB, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
+           float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc,
+           GemmWorkspace ws, WorkerPool pool, int workers) {
+    this.transB = transB;
+    this.m = m;
+    this.n = n;
+    this.k = k;
+    this.alpha = alpha;
+    this.beta = beta;
+    this.a = a;
+    this.aOff = aOff;
+    this.lda = lda;
+    this.b = b;
+    this.bOff = bOff;
+    this.ldb = ldb;
+    this.c = c;
+    this.cOff = cOff;
+    this.ldc = ldc;
+    this.ws = ws;
+    this.pool = pool;
+    ws.ensure(workers, 0, 0);
+    ws.smallB(k * GemmWorkspace.roundUp(n, NR));
+  }
+
+  /** Drops the references to the caller's arrays once the call is over. */
+  void clear() {
+    a = b = c = null;
+  }
+
+  /**
+   * C = alpha·A·op(B) + beta·C for row-major A (m×k at a[aOff + i*lda + p]). Workers pack disjoint
+   * panels of B, meet once, then own disjoint rows of C.
+   */
+  @Override
+  public void run(int worker, int workers) {
+    // op(B) packed whole: panel jr (NR columns) at packed[jr*k], row p of it at + p*NR
+    float[] packed = ws.smallB;
+    GemmPacking.packB(transB, b, bOff, ldb, 0, k, 0, n, GemmDriver.split(n, NR, worker, workers),
+        GemmDriver.split(n, NR, worker + 1, workers), packed);
+    if (workers > 1) {
+      pool.barrier();
+    }
+    float[] tile = ws.tile[worker];
+    int rowFrom = GemmDriver.split(m, MR, worker, workers);
+    int rowTo = GemmDriver.split(m, MR, worker + 1, workers);
+    int kb = GemmBlocking.kBlock(k);
+    for (int pc = 0; pc < k; pc += kb) {
+      int kc = Math.min(kb, k - pc);
+      float betaK = pc == 0 ? beta : 1f;
+      int i = rowFrom;
+      for (; i + MR <= rowTo; i += MR) {
+        for (int j = 0; j < n; j += NR) {
+          tile(kc, a, aOff + i * lda + pc, lda, packed, j * k + pc * NR,
+              c, cOff + i * ldc + j, ldc, Math.min(NR, n - j), alpha, betaK, tile);
+        }
+      }
+      for (; i < rowTo; i++) {
+        for (int j = 0; j < n; j += NR) {
+          row(kc, a, aOff + i * lda + pc, packed, j * k + pc * NR,
+              c, cOff + i * ldc + j, Math.min(NR, n - j), alpha, betaK, tile);
+        }
+      }
+    }
+  }
+
+  /** One MR×NR tile of C; A in place (row r, step p at a[ai + r*lda + p]), B packed. */
+  private static void tile(int kc, float[] a, int ai, int lda, float[] bp, int bi,
+                           float[] c, int ci, int ldc, int nr, float alpha, float beta, float[] tile) {
+    FloatVector z = FloatVector.zero(SPECIES);
+    FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z;
+    FloatVector c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
+    int a1 = ai + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda;
+    for (int p = 0; p < kc; p++) { // constant strides, so C2 hoists every range check
+      int bo = bi + p * NR;
+      FloatVector b0 = FloatVector.fromArray(SPECIES, bp, bo);
+      FloatVector b1 = FloatVector.fromArray(SPECIES, bp, bo + VL);
+      FloatVector av = FloatVector.broadcast(SPECIES, a[ai + p]);
+      c00 = av.fma(b0, c00);
+      c01 = av.fma(b1, c01);
+      av = FloatVector.broadcast(SPECIES, a[a1 + p]);
+      c10 = av.fma(b0, c10);
+      c11 = av.fma(b1, c11);
+      av = FloatVector.broadcast(SPECIES, a[a2 + p]);
+      c20 = av.fma(b0, c20);
+      c21 = av.fma(b1, c21);
+      av = FloatVector.broadcast(SPECIES, a[a3 + p]);
+      c30 = av.fma(b0, c30);
+      c31 = av.fma(b1, c31);
+      av = FloatVector.broadcast(SPECIES, a[a4 + p]);
+      c40 = av.fma(b0, c40);
+      c41 = av.fma(b1, c41);
+      av = FloatVector.broadcast(SPECIES, a[a5 + p]);
+      c50 = av.fma(b0, c50);
+      c51 = av.fma(b1, c51);
+    }
+    // Spill with intrinsics only (see GemmMicroKernel: vectors passed to calls may be boxed).
+    c00.intoArray(tile, 0);
+    c01.intoArray(tile, VL);
+    c10.intoArray(tile, NR);
+    c11.intoArray(tile, NR + VL);
+    c20.intoArray(tile, 2 * NR);
+    c21.intoArray(tile, 2 * NR + VL);
+    c30.intoArray(tile, 3 * NR);
+    c31.intoArray(tile, 3 * NR + VL);
+    c40.intoArray(tile, 4 * NR);
+    c41.intoArray(tile, 4 * NR + VL);
+    c50.intoArray(tile, 5 * NR);
+    c51.intoArray(tile, 5 * NR + VL);
+    if (nr == NR) {
+      GemmMicroKernel.storeFullRows(tile, c, ci, ldc, MR, alpha, beta);
+    } else {
+      GemmMicroKernel.storeEdge(tile, c, ci, ldc, MR, nr, alpha, beta);
+    }
+  }
+
+  /** One row of up to NR columns of C, for the rows left below the last whole tile. */
+  private static void row(int kc, float[] a, int ai, float[] bp, int bi,
+                          float[] c, int ci, int nr, float alpha, float beta, float[] tile) {
+    FloatVector s0 = FloatVector.zero(SPECIES);
+    FloatVector s1 = s0;
+    for (int p = 0; p < kc; p++) {
+      int bo = bi + p * NR;
+      FloatVector av = FloatVector.broadcast(SPECIES, a[ai + p]);
+      s0 = av.fma(FloatVector.fromArray(SPECIES, bp, bo), s0);
+      s1 = av.fma(FloatVector.fromArray(SPECIES, bp, bo + VL), s1);
+    }
+    s0.intoArray(tile, 0);
+    s1.intoArray(tile, VL);
+    GemmMicroKernel.storeEdge(tile, c, ci, 0, 1, nr, alpha, beta);
+  }
+}
