@@ -39,23 +39,8 @@ public final class Gemm {
       return;
     }
     Context ctx = LOCAL.get();
-    if (GemmInPlace.suits(transA, m, n, k)) {
-      GemmInPlace s = ctx.inPlace;
-      s.set(transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, ctx.ws, null, 1);
-      try {
-        s.run(0, 1);
-      } finally {
-        s.clear();
-      }
-      return;
-    }
-    GemmDriver d = ctx.driver;
-    d.set(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, ctx.ws, null, 1);
-    try {
-      d.run(0, 1);
-    } finally {
-      d.clear();
-    }
+    GemmCall call = GemmInPlace.suits(transA, m, n, k) ? ctx.inPlace : ctx.driver;
+    call.execute(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, ctx.ws, null, 1);
   }
 
   /**
@@ -80,25 +65,9 @@ public final class Gemm {
       sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
       return;
     }
-    if (GemmInPlace.suits(transA, m, n, k)) {
-      GemmInPlace s = pool.gemmInPlace;
-      s.set(transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
-          pool.gemmWorkspace, pool, workers);
-      try {
-        pool.run(workers, s);
-      } finally {
-        s.clear();
-      }
-      return;
-    }
-    GemmDriver d = pool.gemmDriver;
-    d.set(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
+    GemmCall call = GemmInPlace.suits(transA, m, n, k) ? pool.gemmInPlace : pool.gemmDriver;
+    call.execute(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
         pool.gemmWorkspace, pool, workers);
-    try {
-      pool.run(workers, d);
-    } finally {
-      d.clear();
-    }
   }
 
   /** Handles empty C, and k == 0 or alpha == 0 (C = beta·C); true if nothing is left to do. */

@@ -11,44 +11,13 @@ import static dev.lanes.kernel.GemmBlocking.NR;
  * disjoint slices of the shared B block; k is never split, so no result depends on the split.
  * One instance per workspace, reused, so a call allocates nothing.
  */
-final class GemmDriver implements WorkerPool.Task {
-  private boolean transA, transB;
-  private int m, n, k;
-  private float alpha, beta;
-  private float[] a, b, c;
-  private int aOff, lda, bOff, ldb, cOff, ldc;
-  private GemmWorkspace ws;
-  private WorkerPool pool;
+final class GemmDriver extends GemmCall {
   private int tm, tn;
 
-  void set(boolean transA, boolean transB, int m, int n, int k, float alpha,
-           float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float beta,
-           float[] c, int cOff, int ldc, GemmWorkspace ws, WorkerPool pool, int workers) {
-    this.transA = transA;
-    this.transB = transB;
-    this.m = m;
-    this.n = n;
-    this.k = k;
-    this.alpha = alpha;
-    this.beta = beta;
-    this.a = a;
-    this.aOff = aOff;
-    this.lda = lda;
-    this.b = b;
-    this.bOff = bOff;
-    this.ldb = ldb;
-    this.c = c;
-    this.cOff = cOff;
-    this.ldc = ldc;
-    this.ws = ws;
-    this.pool = pool;
+  @Override
+  void prepare(int workers) {
     chooseGrid(workers);
     ws.ensure(workers, GemmBlocking.kBlock(k), Math.min(NC, n));
-  }
-
-  /** Drops the references to the caller's arrays once the call is over. */
-  void clear() {
-    a = b = c = null;
   }
 
   /** Picks tm × tn = workers minimising the tiles of the busiest worker; ties favour row splits. */

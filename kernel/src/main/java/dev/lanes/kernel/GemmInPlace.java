@@ -15,47 +15,17 @@ import jdk.incubator.vector.FloatVector;
  * the packed path's, element for element (same k-blocks, same FMA chain, same fold into C), so both
  * paths give the same bits.
  */
-final class GemmInPlace implements WorkerPool.Task {
-  private boolean transB;
-  private int m, n, k;
-  private float alpha, beta;
-  private float[] a, b, c;
-  private int aOff, lda, bOff, ldb, cOff, ldc;
-  private GemmWorkspace ws;
-  private WorkerPool pool;
+final class GemmInPlace extends GemmCall {
 
   /** Takes this path when packing A would not pay. */
   static boolean suits(boolean transA, int m, int n, int k) {
     return !transA && (n <= NR || (long) m * n * k <= GemmBlocking.IN_PLACE_MNK);
   }
 
-  void set(boolean transB, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
-           float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc,
-           GemmWorkspace ws, WorkerPool pool, int workers) {
-    this.transB = transB;
-    this.m = m;
-    this.n = n;
-    this.k = k;
-    this.alpha = alpha;
-    this.beta = beta;
-    this.a = a;
-    this.aOff = aOff;
-    this.lda = lda;
-    this.b = b;
-    this.bOff = bOff;
-    this.ldb = ldb;
-    this.c = c;
-    this.cOff = cOff;
-    this.ldc = ldc;
-    this.ws = ws;
-    this.pool = pool;
+  @Override
+  void prepare(int workers) {
     ws.ensure(workers, 0, 0);
     ws.smallB(k * GemmWorkspace.roundUp(n, NR));
-  }
-
-  /** Drops the references to the caller's arrays once the call is over. */
-  void clear() {
-    a = b = c = null;
   }
 
   /**

@@ -134,55 +134,74 @@ public final class WorkerPool implements AutoCloseable {
    */
   public void run(int parties, Task task) {
     Objects.requireNonNull(task, "task");
-    if (parties < 1 || parties > size) {
-      throw new IllegalArgumentException("WorkerPool.run: parties must be in [1, " + size + "], got " + parties);
+    acquire();
+    try {
+      runAcquired(parties, task);
+    } finally {
+      release();
     }
+  }
+
+  /**
+   * Claims the pool for one caller, so that it may set up shared state before
+   * {@link #runAcquired}; pair with {@link #release()}.
+   *
+   * @throws IllegalStateException if the pool is closed or already claimed
+   */
+  void acquire() {
     if (closed) {
       throw new IllegalStateException("WorkerPool is closed");
     }
     if (!busy.compareAndSet(false, true)) {
       throw new IllegalStateException("WorkerPool is already running a task: use one pool per driving thread");
     }
+  }
+
+  void release() {
+    busy.set(false);
+  }
+
+  /** {@link #run(int, Task)} for a caller that holds the pool (see {@link #acquire()}). */
+  void runAcquired(int parties, Task task) {
+    if (parties < 1 || parties > size) {
+      throw new IllegalArgumentException("WorkerPool.run: parties must be in [1, " + size + "], got " + parties);
+    }
+    this.parties = parties;
+    if (parties == 1) {
+      task.run(0, 1);
+      return;
+    }
+    this.task = task;
+    failure = null;
+    arrived.set(0);
+    running.set(parties - 1);
+    generation++; // publishes task and parties
+    for (int w = 1; w < parties; w++) {
+      Thread t = thread(w);
+      if (t != null) {
+        LockSupport.unpark(t); // cheap when the worker is spinning rather than parked
+      }
+    }
     try {
-      this.parties = parties;
-      if (parties == 1) {
-        task.run(0, 1);
-        return;
-      }
-      this.task = task;
+      task.run(0, parties);
+    } catch (Throwable e) {
+      fail(e);
+    }
+    int spins = 0;
+    while (running.get() != 0) {
+      spins = pause(spins);
+    }
+    this.task = null;
+    Throwable f = failure;
+    if (f != null) {
       failure = null;
-      arrived.set(0);
-      running.set(parties - 1);
-      generation++; // publishes task and parties
-      for (int w = 1; w < parties; w++) {
-        Thread t = thread(w);
-        if (t != null) {
-          LockSupport.unpark(t); // cheap when the worker is spinning rather than parked
-        }
+      if (f instanceof RuntimeException re) {
+        throw re;
       }
-      try {
-        task.run(0, parties);
-      } catch (Throwable e) {
-        fail(e);
+      if (f instanceof Error err) {
+        throw err;
       }
-      int spins = 0;
-      while (running.get() != 0) {
-        spins = pause(spins);
-      }
-      this.task = null;
-      Throwable f = failure;
-      if (f != null) {
-        failure = null;
-        if (f instanceof RuntimeException re) {
-          throw re;
-        }
-        if (f instanceof Error err) {
-          throw err;
-        }
-        throw new RuntimeException(f);
-      }
-    } finally {
-      busy.set(false);
+      throw new RuntimeException(f);
     }
   }
 

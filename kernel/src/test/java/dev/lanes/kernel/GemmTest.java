@@ -185,6 +185,48 @@ class GemmTest {
     }
   }
 
+  /** A second thread on a busy pool is refused, and the running call's result is untouched. */
+  @Test
+  void aBusyPoolRefusesASecondCallerWithoutHarmingTheFirst() throws Exception {
+    SplittableRandom rnd = new SplittableRandom(5);
+    GemmCase big = new GemmCase(rnd, false, true, 300, 300, 300, 1f, 0f, 0, 0);
+    float[] expected = big.expected();
+    try (WorkerPool pool = new WorkerPool(2)) {
+      java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+      Thread intruder = new Thread(() -> {
+        float[] junk = new float[300 * 300];
+        while (!stop.get()) {
+          try {
+            Gemm.sgemm(pool, false, false, 300, 300, 300, 1f, junk, 0, 300, junk, 0, 300, 0f, junk, 0, 300);
+          } catch (IllegalStateException e) {
+            // refused: the pool was busy with the main thread's call
+          }
+          Thread.yield(); // leave the main thread a window
+        }
+      });
+      intruder.start();
+      int done = 0;
+      try {
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        for (int rep = 0; done < 20 && System.nanoTime() < deadline; rep++) {
+          float[] c = big.freshC();
+          try {
+            Gemm.sgemm(pool, false, true, big.m, big.n, big.k, 1f, big.a, big.aOff, big.lda, big.b,
+                big.bOff, big.ldb, 0f, c, big.cOff, big.ldc);
+          } catch (IllegalStateException e) {
+            continue; // the intruder held the pool this time
+          }
+          assertBitsEqual(expected, c, "rep " + rep);
+          done++;
+        }
+      } finally {
+        stop.set(true);
+        intruder.join();
+      }
+      assertTrue(done > 0, "no call got the pool in 20 s");
+    }
+  }
+
   static void assertBitsEqual(float[] expected, float[] actual, String what) {
     assertEquals(expected.length, actual.length, what);
     for (int i = 0; i < expected.length; i++) {

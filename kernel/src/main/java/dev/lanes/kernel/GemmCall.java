@@ -1,0 +1,63 @@
+package dev.lanes.kernel;
+
+/**
+ * One GEMM call's arguments, held by a task object that is reused from call to call (one per
+ * thread-confined context or pool), so a call allocates nothing. Subclasses are the two ways of
+ * computing it: {@link GemmDriver} (pack A and B) and {@link GemmInPlace} (read A in place).
+ */
+abstract class GemmCall implements WorkerPool.Task {
+  boolean transA, transB;
+  int m, n, k;
+  float alpha, beta;
+  float[] a, b, c;
+  int aOff, lda, bOff, ldb, cOff, ldc;
+  GemmWorkspace ws;
+  WorkerPool pool;
+
+  /**
+   * Runs the call on {@code workers} workers of pool (on the caller alone when 1). With a pool,
+   * the pool is claimed before any field is set: this object belongs to the pool, and a second
+   * caller must be refused before it can touch a running call's arguments.
+   */
+  final void execute(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                     float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float beta,
+                     float[] c, int cOff, int ldc, GemmWorkspace ws, WorkerPool pool, int workers) {
+    if (pool != null) {
+      pool.acquire();
+    }
+    this.transA = transA;
+    this.transB = transB;
+    this.m = m;
+    this.n = n;
+    this.k = k;
+    this.alpha = alpha;
+    this.beta = beta;
+    this.a = a;
+    this.aOff = aOff;
+    this.lda = lda;
+    this.b = b;
+    this.bOff = bOff;
+    this.ldb = ldb;
+    this.c = c;
+    this.cOff = cOff;
+    this.ldc = ldc;
+    this.ws = ws;
+    this.pool = pool;
+    try {
+      prepare(workers);
+      if (pool == null) {
+        run(0, 1);
+      } else {
+        pool.runAcquired(workers, this);
+      }
+    } finally {
+      this.a = this.b = this.c = null; // hold no caller array past the call
+      if (pool != null) {
+        pool.release();
+      }
+    }
+  }
+
+  /** Sizes the workspace and plans the split for this call, before any worker starts. */
+  abstract void prepare(int workers);
+}
