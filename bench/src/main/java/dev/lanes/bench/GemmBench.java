@@ -46,8 +46,13 @@ public class GemmBench {
   @Param({"1", "2"})
   public int threads;
 
+  /**
+   * Named so it sorts after "shape" and "threads": JMH nests parameters in name order, so each
+   * Lanes cell runs right next to its OpenBLAS twin and their ratio is read off one stretch of time
+   * (this shared machine has slow spells minutes long).
+   */
   @Param({"lanes", "openblas"})
-  public String impl;
+  public String variant;
 
   private GemmShape s;
   private float[] a, b, c;
@@ -61,7 +66,7 @@ public class GemmBench {
     a = random(rnd, s.aSize());
     b = random(rnd, s.bSize());
     c = new float[s.m() * s.n()];
-    if (impl.equals("openblas")) {
+    if (variant.equals("openblas")) {
       Loader.load(openblas_full.class);
       openblas_full.openblas_set_num_threads(threads);
       na = new FloatPointer(a);
@@ -87,7 +92,7 @@ public class GemmBench {
   @Benchmark
   public void sgemm() {
     GemmShape g = s;
-    switch (impl) {
+    switch (variant) {
       case "lanes":
         if (pool == null) {
           Gemm.sgemm(g.transA(), g.transB(), g.m(), g.n(), g.k(), 1f, a, 0, g.lda(), b, 0, g.ldb(), 0f, c, 0, g.n());
@@ -102,7 +107,7 @@ public class GemmBench {
             g.m(), g.n(), g.k(), 1f, na, g.lda(), nb, g.ldb(), 0f, nc, g.n());
         break;
       default:
-        throw new IllegalArgumentException("impl " + impl);
+        throw new IllegalArgumentException("variant " + variant);
     }
   }
 

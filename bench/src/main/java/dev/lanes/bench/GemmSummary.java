@@ -79,7 +79,7 @@ public final class GemmSummary {
 
   static String table(Collection<RunResult> results) {
     double peakPerCore = 0;
-    Map<String, double[]> gemm = new LinkedHashMap<>(); // key shape|threads|impl → median, min, max GFLOP/s
+    Map<String, double[]> gemm = new LinkedHashMap<>(); // key shape|threads|variant → median, min, max GFLOP/s
     for (RunResult r : results) {
       var stats = r.getPrimaryResult().getStatistics();
       String bench = r.getParams().getBenchmark();
@@ -90,7 +90,7 @@ public final class GemmSummary {
       GemmShape s = GemmShape.parse(r.getParams().getParam("shape"));
       double us2gflops = s.flops() / 1e3; // flops / (µs·1e3) = GFLOP/s
       gemm.put(r.getParams().getParam("shape") + "|" + r.getParams().getParam("threads") + "|"
-              + r.getParams().getParam("impl"),
+              + r.getParams().getParam("variant"),
           new double[] {us2gflops / stats.getPercentile(50), us2gflops / stats.getMax(), us2gflops / stats.getMin()});
     }
     StringBuilder sb = new StringBuilder();
