@@ -107,11 +107,7 @@ final class GemmInPlace extends GemmCall {
     c41.intoArray(tile, 4 * NR + VL);
     c50.intoArray(tile, 5 * NR);
     c51.intoArray(tile, 5 * NR + VL);
-    if (nr == NR) {
-      GemmMicroKernel.storeFullRows(tile, c, ci, ldc, MR, alpha, beta);
-    } else {
-      GemmMicroKernel.storeEdge(tile, c, ci, ldc, MR, nr, alpha, beta);
-    }
+    GemmMicroKernel.storeTile(tile, c, ci, ldc, MR, nr, alpha, beta);
   }
 
   /** One row of up to NR columns of C, for the rows left below the last whole tile. */
@@ -127,6 +123,6 @@ final class GemmInPlace extends GemmCall {
     }
     s0.intoArray(tile, 0);
     s1.intoArray(tile, VL);
-    GemmMicroKernel.storeEdge(tile, c, ci, 0, 1, nr, alpha, beta);
+    GemmMicroKernel.storeTile(tile, c, ci, 0, 1, nr, alpha, beta);
   }
 }

@@ -61,6 +61,11 @@ final class GemmMicroKernel {
     c41.intoArray(tile, 4 * NR + VL);
     c50.intoArray(tile, 5 * NR);
     c51.intoArray(tile, 5 * NR + VL);
+    storeTile(tile, c, ci, ldc, mr, nr, alpha, beta);
+  }
+
+  /** Folds the spilled mr×nr tile into C: whole vectors when the tile is NR wide, else elements. */
+  static void storeTile(float[] tile, float[] c, int ci, int ldc, int mr, int nr, float alpha, float beta) {
     if (nr == NR) {
       storeFullRows(tile, c, ci, ldc, mr, alpha, beta);
     } else {
@@ -69,7 +74,7 @@ final class GemmMicroKernel {
   }
 
   /** Folds mr full rows (NR wide) of the tile into C. */
-  static void storeFullRows(float[] tile, float[] c, int ci, int ldc, int mr, float alpha, float beta) {
+  private static void storeFullRows(float[] tile, float[] c, int ci, int ldc, int mr, float alpha, float beta) {
     FloatVector va = FloatVector.broadcast(SPECIES, alpha);
     for (int r = 0; r < mr; r++, ci += ldc) {
       for (int j = 0; j < NR; j += VL) {
@@ -84,7 +89,7 @@ final class GemmMicroKernel {
   }
 
   /** The partial tile at the bottom/right edge of C, element by element, same formula. */
-  static void storeEdge(float[] tile, float[] c, int ci, int ldc, int mr, int nr, float alpha, float beta) {
+  private static void storeEdge(float[] tile, float[] c, int ci, int ldc, int mr, int nr, float alpha, float beta) {
     for (int r = 0; r < mr; r++, ci += ldc) {
       int t = r * NR;
       for (int j = 0; j < nr; j++) {
