@@ -35,12 +35,8 @@ public final class Gemm {
                            float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float beta,
                            float[] c, int cOff, int ldc) {
     GemmChecks.check(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
-    if (trivial(m, n, k, alpha, beta, c, cOff, ldc)) {
-      return;
-    }
-    Context ctx = LOCAL.get();
-    GemmCall call = GemmInPlace.suits(transA, m, n, k) ? ctx.inPlace : ctx.driver;
-    call.execute(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, ctx.ws, null, 1);
+    multiply(null, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
+        null, null, 0, null, 0, 0);
   }
 
   /**
@@ -56,18 +52,45 @@ public final class Gemm {
       throw new IllegalArgumentException("sgemm: pool is null");
     }
     GemmChecks.check(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+    multiply(pool, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
+        null, null, 0, null, 0, 0);
+  }
+
+  /**
+   * The checked product on pool (null: the calling thread), then the epilogue when act is not
+   * null: {@code pre = C + bias; C = act(pre)} per tile (see {@link Dense}).
+   */
+  static void multiply(WorkerPool pool, boolean transA, boolean transB, int m, int n, int k,
+                       float alpha, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                       float beta, float[] c, int cOff, int ldc, Activation act, float[] bias, int biasOff,
+                       float[] pre, int preOff, int ldPre) {
     if (trivial(m, n, k, alpha, beta, c, cOff, ldc)) {
+      if (act != null) {
+        for (int i = 0; i < m; i++) {
+          int ci = cOff + i * ldc;
+          act.forwardRow(n, c, ci, bias, biasOff, pre, pre == null ? 0 : preOff + i * ldPre, c, ci);
+        }
+      }
       return;
     }
-    long mnk = (long) m * n * k;
-    int workers = (int) Math.max(1, Math.min(pool.size(), mnk / GemmBlocking.MIN_MNK_PER_THREAD));
+    int workers = 1;
+    if (pool != null) {
+      long mnk = (long) m * n * k;
+      workers = (int) Math.max(1, Math.min(pool.size(), mnk / GemmBlocking.MIN_MNK_PER_THREAD));
+    }
+    GemmCall call;
+    GemmWorkspace ws;
     if (workers == 1) {
-      sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
-      return;
+      Context ctx = LOCAL.get();
+      call = GemmInPlace.suits(transA, m, n, k) ? ctx.inPlace : ctx.driver;
+      ws = ctx.ws;
+      pool = null;
+    } else {
+      call = GemmInPlace.suits(transA, m, n, k) ? pool.gemmInPlace : pool.gemmDriver;
+      ws = pool.gemmWorkspace;
     }
-    GemmCall call = GemmInPlace.suits(transA, m, n, k) ? pool.gemmInPlace : pool.gemmDriver;
     call.execute(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
-        pool.gemmWorkspace, pool, workers);
+        act, bias, biasOff, pre, preOff, ldPre, ws, pool, workers);
   }
 
   /** Handles empty C, and k == 0 or alpha == 0 (C = beta·C); true if nothing is left to do. */

@@ -13,6 +13,10 @@ abstract class GemmCall implements WorkerPool.Task {
   int aOff, lda, bOff, ldb, cOff, ldc;
   GemmWorkspace ws;
   WorkerPool pool;
+  // The epilogue, applied to each tile after its last k-block (act null: none): see Dense.
+  Activation act;
+  float[] bias, pre;
+  int biasOff, preOff, ldPre;
 
   /**
    * Runs the call on {@code workers} workers of pool (on the caller alone when 1). With a pool,
@@ -21,7 +25,8 @@ abstract class GemmCall implements WorkerPool.Task {
    */
   final void execute(boolean transA, boolean transB, int m, int n, int k, float alpha,
                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float beta,
-                     float[] c, int cOff, int ldc, GemmWorkspace ws, WorkerPool pool, int workers) {
+                     float[] c, int cOff, int ldc, Activation act, float[] bias, int biasOff,
+                     float[] pre, int preOff, int ldPre, GemmWorkspace ws, WorkerPool pool, int workers) {
     if (pool != null) {
       pool.acquire();
     }
@@ -41,6 +46,12 @@ abstract class GemmCall implements WorkerPool.Task {
     this.c = c;
     this.cOff = cOff;
     this.ldc = ldc;
+    this.act = act;
+    this.bias = bias;
+    this.biasOff = biasOff;
+    this.pre = pre;
+    this.preOff = preOff;
+    this.ldPre = ldPre;
     this.ws = ws;
     this.pool = pool;
     try {
@@ -51,10 +62,21 @@ abstract class GemmCall implements WorkerPool.Task {
         pool.runAcquired(workers, this);
       }
     } finally {
-      this.a = this.b = this.c = null; // hold no caller array past the call
+      this.a = this.b = this.c = this.bias = this.pre = null; // hold no caller array past the call
       if (pool != null) {
         pool.release();
       }
+    }
+  }
+
+  /**
+   * Applies the epilogue to rows [i, i+mr) × columns [j, j+nr) of C, right after the tile's last
+   * k-block was stored, while it is still in L1: C = act(C + bias), pre = C + bias.
+   */
+  final void epilogue(int i, int j, int mr, int nr) {
+    for (int r = i; r < i + mr; r++) {
+      int ci = cOff + r * ldc + j;
+      act.forwardRow(nr, c, ci, bias, biasOff + j, pre, pre == null ? 0 : preOff + r * ldPre + j, c, ci);
     }
   }
 

@@ -48,17 +48,26 @@ final class GemmInPlace extends GemmCall {
     for (int pc = 0; pc < k; pc += kb) {
       int kc = Math.min(kb, k - pc);
       float betaK = pc == 0 ? beta : 1f;
+      boolean last = act != null && pc + kc == k;
       int i = rowFrom;
       for (; i + MR <= rowTo; i += MR) {
         for (int j = 0; j < n; j += NR) {
+          int nr = Math.min(NR, n - j);
           tile(kc, a, aOff + i * lda + pc, lda, packed, j * k + pc * NR,
-              c, cOff + i * ldc + j, ldc, Math.min(NR, n - j), alpha, betaK, tile);
+              c, cOff + i * ldc + j, ldc, nr, alpha, betaK, tile);
+          if (last) {
+            epilogue(i, j, MR, nr);
+          }
         }
       }
       for (; i < rowTo; i++) {
         for (int j = 0; j < n; j += NR) {
+          int nr = Math.min(NR, n - j);
           row(kc, a, aOff + i * lda + pc, packed, j * k + pc * NR,
-              c, cOff + i * ldc + j, Math.min(NR, n - j), alpha, betaK, tile);
+              c, cOff + i * ldc + j, nr, alpha, betaK, tile);
+          if (last) {
+            epilogue(i, j, 1, nr);
+          }
         }
       }
     }

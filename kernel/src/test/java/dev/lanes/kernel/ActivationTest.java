@@ -1,0 +1,240 @@
+package dev.lanes.kernel;
+
+import static dev.lanes.kernel.GemmBlocking.VL;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The activation loops against their double twins, against central finite differences, and for
+ * position independence, special values and argument checks.
+ */
+class ActivationTest {
+  static final int[] LENGTHS = {0, 1, VL - 1, VL, VL + 1, 2 * VL + 3, 100, 1000};
+
+  static Stream<Activation> all() {
+    return Stream.of(ActivationTwin.ALL);
+  }
+
+  /**
+   * Allowed error of a result r against the exact e: |r − e| ≤ ulps·ulp(e) + abs. ReLU-like ones
+   * are exact (max and one multiply); the others carry exp's error through a few operations. GELU
+   * for z < 0 is ill-conditioned: σ(2u) ≈ e^2u amplifies u's rounding by |2u| (7 ulp measured at
+   * z = −1.85); the absolute term covers z ≪ 0, where the result is tiny.
+   */
+  static double[] forwardTolerance(Activation act) {
+    return switch (act.toString()) {
+      case "identity", "relu" -> new double[] {0, 0};
+      case "sigmoid", "tanh" -> new double[] {3, 0};
+      case "silu", "softplus" -> new double[] {4, 0};
+      case "gelu" -> new double[] {16, 1e-9};
+      default -> new double[] {0.5, 0}; // leaky: one rounded multiply
+    };
+  }
+
+  /**
+   * Allowed derivative error, as a multiple of |dy|·max(1, |act'|). A derivative taken from the
+   * rounded output (y(1 − y), 1 − y²) or from σ near 1 loses relative precision where act' is
+   * small: measured up to 1.4e-6 (GELU at z = 4.3), as in any framework that keeps y.
+   */
+  static final double DERIVATIVE_TOLERANCE = 2e-6;
+
+  static float[] values(SplittableRandom rnd, int count) {
+    float[] v = new float[count];
+    for (int i = 0; i < count; i++) {
+      v[i] = switch (i % 4) {
+        case 0 -> (float) (rnd.nextGaussian() * 3);
+        case 1 -> (float) (rnd.nextGaussian() * 0.01);
+        case 2 -> (float) ((rnd.nextDouble() - 0.5) * 60);
+        default -> (float) rnd.nextGaussian();
+      };
+    }
+    return v;
+  }
+
+  @ParameterizedTest
+  @MethodSource("all")
+  void forwardMatchesTwinOnBlocksWithBiasOffsetsAndLeadingDimensions(Activation act) {
+    SplittableRandom rnd = new SplittableRandom(7);
+    double[] tol = forwardTolerance(act);
+    for (int n : LENGTHS) {
+      int m = 3, zOff = 5, ld = n + 3, bOff = 2, pOff = 1, yOff = 4;
+      float[] z = values(rnd, zOff + m * ld);
+      float[] bias = values(rnd, bOff + n);
+      float[] pre = new float[pOff + m * ld];
+      float[] y = new float[yOff + m * ld];
+      Arrays.fill(y, 42f);
+      act.forward(m, n, z, zOff, ld, bias, bOff, pre, pOff, ld, y, yOff, ld);
+      for (int i = 0; i < m; i++) {
+        for (int j = 0; j < ld; j++) {
+          int yi = yOff + i * ld + j;
+          if (j >= n) {
+            assertEquals(42f, y[yi], "outside the block is untouched");
+            continue;
+          }
+          float p = z[zOff + i * ld + j] + bias[bOff + j];
+          assertEquals(p, pre[pOff + i * ld + j], "pre = z + bias");
+          double exact = ActivationTwin.forward(act, p);
+          double err = Math.abs(y[yi] - exact);
+          double allowed = tol[0] * Math.ulp((float) exact) + tol[1];
+          assertTrue(err <= allowed, act + "(" + p + ") = " + y[yi] + ", exact " + exact + ", error "
+              + err / Math.ulp((float) exact) + " ulp");
+        }
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("all")
+  void sameBitsAtAnyPositionRowLengthAndInPlace(Activation act) {
+    SplittableRandom rnd = new SplittableRandom(8);
+    float[] z = values(rnd, 97);
+    float[] whole = new float[97];
+    act.forward(97, z, 0, whole, 0);
+    for (int start : new int[] {0, 1, VL - 1, 13}) {
+      for (int len : new int[] {1, 2, VL + 1, 97 - start}) {
+        float[] part = new float[len + 3];
+        act.forward(len, z, start, part, 3);
+        for (int j = 0; j < len; j++) {
+          assertEquals(Float.floatToRawIntBits(whole[start + j]), Float.floatToRawIntBits(part[3 + j]),
+              act + " at " + (start + j) + " depends on its position");
+        }
+      }
+    }
+    float[] inPlace = z.clone();
+    act.forward(97, inPlace, 0, inPlace, 0);
+    assertArrayEquals(whole, inPlace);
+  }
+
+  @ParameterizedTest
+  @MethodSource("all")
+  void backwardMatchesTwinDerivativeAndSumsBiasGradient(Activation act) {
+    SplittableRandom rnd = new SplittableRandom(9);
+    for (int n : LENGTHS) {
+      int m = 5, ld = n + 2, off = 3;
+      float[] z = values(rnd, off + m * ld);
+      float[] y = new float[off + m * ld];
+      act.forward(m, n, z, off, ld, null, 0, null, 0, 1, y, off, ld);
+      float[] dy = values(rnd, off + m * ld);
+      float[] dz = dy.clone(); // so the in-place run below can be compared whole
+      float[] db = new float[n + 1];
+      Arrays.fill(db, 0, n, Float.NaN); // overwritten, never read
+      float[] saved = act.backwardUsesOutput() ? y : z;
+      act.backward(m, n, dy, off, ld, saved, off, ld, dz, off, ld, db, 0);
+      for (int j = 0; j < n; j++) {
+        float colSum = 0;
+        for (int i = 0; i < m; i++) {
+          int at = off + i * ld + j;
+          double slope = ActivationTwin.derivative(act, z[at]);
+          double exact = dy[at] * slope;
+          double err = Math.abs(dz[at] - exact) / (Math.abs(dy[at]) * Math.max(1, Math.abs(slope)));
+          assertTrue(err <= DERIVATIVE_TOLERANCE || kink(act, z[at]),
+              act + "' at z=" + z[at] + ": " + dz[at] + " vs " + exact);
+          colSum += dz[at];
+        }
+        assertEquals(colSum, db[j], "bias gradient sums rows in order");
+      }
+      assertEquals(0f, db[n]);
+      float[] inPlace = dy.clone();
+      act.backward(m, n, inPlace, off, ld, saved, off, ld, inPlace, off, ld, null, 0);
+      assertArrayEquals(dz, inPlace, "dz may overwrite dy");
+    }
+  }
+
+  /** ReLU-likes are not differentiable at 0, and y > 0 misjudges z > 0 when y rounds to 0. */
+  private static boolean kink(Activation act, float z) {
+    return act.backwardUsesOutput() && act.slope() >= 0 && Math.abs(z) < 1e-30;
+  }
+
+  @ParameterizedTest
+  @MethodSource("all")
+  void derivativeMatchesCentralDifferencesOfTheKernel(Activation act) {
+    SplittableRandom rnd = new SplittableRandom(10);
+    int n = 400;
+    float[] z = new float[n];
+    for (int i = 0; i < n; i++) {
+      z[i] = (float) ((rnd.nextDouble() - 0.5) * 16);
+    }
+    float[] y = new float[n], dz = new float[n], ones = new float[n];
+    Arrays.fill(ones, 1f);
+    act.forward(n, z, 0, y, 0);
+    act.backward(n, ones, 0, act.backwardUsesOutput() ? y : z, 0, dz, 0);
+    float[] up = new float[n], down = new float[n], yUp = new float[n], yDown = new float[n];
+    float h = 1e-2f;
+    for (int i = 0; i < n; i++) {
+      up[i] = z[i] + h;
+      down[i] = z[i] - h;
+    }
+    act.forward(n, up, 0, yUp, 0);
+    act.forward(n, down, 0, yDown, 0);
+    for (int i = 0; i < n; i++) {
+      if (Math.abs(z[i]) < 2 * h && act.backwardUsesOutput() && !act.equals(Activation.SIGMOID)
+          && !act.equals(Activation.TANH)) {
+        continue; // the kink of ReLU-likes
+      }
+      double fd = ((double) yUp[i] - yDown[i]) / ((double) up[i] - down[i]);
+      // central differences err by h²·|f'''|/6 (≤ 2e-5 here) plus the forward's rounding / h
+      assertEquals(fd, dz[i], 2e-4 * Math.max(1, Math.abs(fd)), act + "' at z=" + z[i]);
+    }
+  }
+
+  @Test
+  void specialValues() {
+    float inf = Float.POSITIVE_INFINITY, nan = Float.NaN;
+    float[] z = {nan, inf, -inf, 0f, 1e30f, -1e30f};
+    for (Activation act : ActivationTwin.ALL) {
+      float[] y = new float[z.length];
+      act.forward(z.length, z, 0, y, 0);
+      assertTrue(Float.isNaN(y[0]), act + "(NaN)");
+      assertEquals(act.equals(Activation.SIGMOID) || act.equals(Activation.TANH) ? 1f : inf, y[1], act + "(+Inf)");
+      float atMinusInf = switch (act.toString()) {
+        case "identity" -> -inf;
+        case "relu", "sigmoid", "softplus" -> 0f;
+        case "tanh" -> -1f;
+        case "gelu", "silu" -> nan;
+        default -> -inf; // leaky
+      };
+      assertEquals(atMinusInf, y[2], act + "(-Inf)");
+      assertEquals((float) ActivationTwin.forward(act, 0), y[3], act + "(0)");
+      assertTrue(Float.isFinite(y[4]) || act.equals(Activation.IDENTITY) || y[4] == inf, act + "(1e30)");
+    }
+  }
+
+  @Test
+  void parseRoundTripsAndRejectsUnknown() {
+    for (Activation act : ActivationTwin.ALL) {
+      assertEquals(act, Activation.parse(act.toString()));
+    }
+    assertEquals(Activation.leakyRelu(0.2f), Activation.parse(" Leaky_ReLU(0.2) "));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Activation.parse("swish"));
+    assertTrue(e.getMessage().contains("swish") && e.getMessage().contains("relu"), e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> Activation.leakyRelu(-0.1f));
+    assertThrows(IllegalArgumentException.class, () -> Activation.leakyRelu(Float.NaN));
+  }
+
+  @Test
+  void badArgumentsNameTheArgumentAndWriteNothing() {
+    float[] z = new float[10], y = new float[10];
+    Arrays.fill(y, 7f);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> Activation.RELU.forward(2, 5, z, 0, 5, new float[4], 0, null, 0, 1, y, 0, 5));
+    assertTrue(e.getMessage().contains("bias") && e.getMessage().contains("4"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class,
+        () -> Activation.RELU.forward(3, 5, z, 0, 5, null, 0, null, 0, 1, y, 0, 5));
+    assertTrue(e.getMessage().contains("z is too short") && e.getMessage().contains("3×5"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class,
+        () -> Activation.TANH.backward(2, 5, z, 0, 4, y, 0, 5, y, 0, 5, null, 0));
+    assertTrue(e.getMessage().contains("ld of dy"), e.getMessage());
+    for (float v : y) {
+      assertEquals(7f, v);
+    }
+  }
+}
