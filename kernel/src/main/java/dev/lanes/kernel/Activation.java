@@ -1,12 +1,5 @@
 package dev.lanes.kernel;
 
-import static dev.lanes.kernel.GemmBlocking.SPECIES;
-import static dev.lanes.kernel.GemmBlocking.VL;
-
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
-
 /**
  * An elementwise activation with its forward and backward loops, on row blocks of row-major
  * {@code float[]} matrices. Forward computes {@code y = act(z + bias)}; backward turns dY into dZ
@@ -27,8 +20,9 @@ import jdk.incubator.vector.VectorOperators;
  * <p><b>Special values.</b> NaN in gives NaN out (forward), and ±Inf gives the limit: ReLU/leaky
  * ReLU/identity/softplus/SiLU(+Inf) = +Inf, sigmoid(±Inf) = 1 / 0, tanh(±Inf) = ±1, SiLU(−Inf) and
  * GELU(−Inf) are NaN (−Inf·0, as in PyTorch). sigmoid is 0 for z < −88.7 (where the true value is
- * below 2^−128). Backward: ReLU and leaky ReLU pass dy where y > 0, so NaN in y gives 0 or
- * slope·dy there; the others propagate NaN.
+ * below 2^−128). Subnormal inputs are not flushed: sigmoid(d) = 0.5, tanh(d) = d, GELU(d) and
+ * SiLU(d) = d/2, softplus(d) = ln 2. Backward: ReLU and leaky ReLU pass dy where y > 0, so NaN in
+ * y gives 0 or slope·dy there; the others propagate NaN.
  */
 public final class Activation {
   private enum Kind { IDENTITY, RELU, LEAKY_RELU, SIGMOID, TANH, GELU, SILU, SOFTPLUS }
@@ -44,9 +38,6 @@ public final class Activation {
   /** softplus: log(1 + e^z). */
   public static final Activation SOFTPLUS = new Activation(Kind.SOFTPLUS, 0f);
 
-  /** √(2/π) and 2·√(2/π)·0.044715, for GELU. */
-  private static final float GELU_C = (float) Math.sqrt(2 / Math.PI);
-  private static final float GELU_A = 0.044715f;
 
   private final Kind kind;
   private final float slope;
@@ -124,14 +115,22 @@ public final class Activation {
     Checks.size(fn, "n", n);
     Checks.matrix(fn, "z", z, zOff, ldz, m, n);
     if (bias != null) {
-      Checks.vector(fn, "bias", bias, biasOff, n);
+      Checks.span(fn, "bias", bias, biasOff, n);
     }
     if (pre != null) {
       Checks.matrix(fn, "pre", pre, preOff, ldPre, m, n);
     }
     Checks.matrix(fn, "y", y, yOff, ldy, m, n);
-    for (int i = 0; i < m; i++) {
-      forwardRow(n, z, zOff + i * ldz, bias, biasOff, pre, pre == null ? 0 : preOff + i * ldPre, y, yOff + i * ldy);
+    float[] scratch = Blocks.scratch();
+    int cb = Blocks.cols(n);
+    int rb = Blocks.rows(cb);
+    for (int i = 0; i < m; i += rb) {
+      int rows = Math.min(rb, m - i);
+      for (int j = 0; j < n; j += cb) {
+        int cols = Math.min(cb, n - j);
+        forwardBlock(rows, cols, z, zOff + i * ldz + j, ldz, bias, biasOff + j,
+            pre, pre == null ? 0 : preOff + i * ldPre + j, ldPre, y, yOff + i * ldy + j, ldy, scratch);
+      }
     }
   }
 
@@ -140,139 +139,47 @@ public final class Activation {
     forward(n == 0 ? 0 : 1, n, z, zOff, Math.max(1, n), null, 0, null, 0, 1, y, yOff, Math.max(1, n));
   }
 
-  /** One row, unchecked: the GEMM epilogue calls this on each tile row while it is in L1. */
-  void forwardRow(int n, float[] z, int zi, float[] bias, int bi, float[] pre, int pi, float[] y, int yi) {
-    if (bias != null) {
-      addRow(n, z, zi, bias, bi, y, yi);
-      z = y;
-      zi = yi;
-    }
+  /**
+   * One block of at most {@link Blocks#CHUNK} staged floats, unchecked; the GEMM epilogue calls it
+   * on each register tile of C while that is in L1. z + bias is staged at scratch[0], the result
+   * computed at scratch[CHUNK], then written to y.
+   */
+  void forwardBlock(int rows, int cols, float[] z, int zOff, int ldz, float[] bias, int biasOff,
+                    float[] pre, int preOff, int ldPre, float[] y, int yOff, int ldy, float[] scratch) {
+    Blocks.stage(rows, cols, z, zOff, ldz, bias, biasOff, 0f, scratch, 0);
     if (pre != null) {
-      System.arraycopy(z, zi, pre, pi, n);
+      Blocks.unstage(rows, cols, scratch, 0, pre, preOff, ldPre);
     }
+    int len = rows * Blocks.width(cols);
+    int a = 0, b = Blocks.CHUNK; // a: pre-activation, b: result
     switch (kind) {
-      case IDENTITY -> {
-        if (z != y || zi != yi) {
-          System.arraycopy(z, zi, y, yi, n);
-        }
+      case IDENTITY -> b = a;
+      case RELU -> ActivationPasses.relu(len, scratch, a, b);
+      case LEAKY_RELU -> ActivationPasses.leakyRelu(len, slope, scratch, a, b);
+      case SIGMOID -> {
+        VectorMath.exp(len, false, -1f, 0f, false, scratch, a, scratch, b);
+        ActivationPasses.reciprocalOnePlus(len, scratch, b);
       }
-      case RELU -> reluRow(n, z, zi, y, yi);
-      case LEAKY_RELU -> leakyReluRow(n, slope, z, zi, y, yi);
-      case SIGMOID -> sigmoidRow(n, z, zi, y, yi);
-      case TANH -> tanhRow(n, z, zi, y, yi);
-      case GELU -> geluRow(n, z, zi, y, yi);
-      case SILU -> siluRow(n, z, zi, y, yi);
-      case SOFTPLUS -> softplusRow(n, z, zi, y, yi);
+      case TANH -> {
+        VectorMath.exp(len, true, -2f, 0f, true, scratch, a, scratch, b);
+        ActivationPasses.tanhFromExpm1(len, scratch, a, b);
+      }
+      case GELU -> {
+        ActivationPasses.geluMinus2u(len, scratch, a, b);
+        VectorMath.exp(len, false, 1f, 0f, false, scratch, b, scratch, b);
+        ActivationPasses.divideOnePlus(len, scratch, a, b);
+      }
+      case SILU -> {
+        VectorMath.exp(len, false, -1f, 0f, false, scratch, a, scratch, b);
+        ActivationPasses.divideOnePlus(len, scratch, a, b);
+      }
+      case SOFTPLUS -> {
+        VectorMath.exp(len, true, -1f, 0f, false, scratch, a, scratch, b);
+        VectorMath.log1p(len, scratch, b, scratch, b);
+        ActivationPasses.addPositivePart(len, scratch, a, b);
+      }
     }
-  }
-
-  // Each row loop: whole vectors, then one masked vector for the tail, through the same function.
-
-  private static void addRow(int n, float[] z, int zi, float[] b, int bi, float[] y, int yi) {
-    int j = 0;
-    for (int end = SPECIES.loopBound(n); j < end; j += VL) {
-      load(z, zi + j).add(load(b, bi + j)).intoArray(y, yi + j);
-    }
-    if (j < n) {
-      VectorMask<Float> t = SPECIES.indexInRange(j, n);
-      load(z, zi + j, t).add(load(b, bi + j, t)).intoArray(y, yi + j, t);
-    }
-  }
-
-  private static void reluRow(int n, float[] z, int zi, float[] y, int yi) {
-    int j = 0;
-    for (int end = SPECIES.loopBound(n); j < end; j += VL) {
-      load(z, zi + j).max(0f).intoArray(y, yi + j);
-    }
-    if (j < n) {
-      VectorMask<Float> t = SPECIES.indexInRange(j, n);
-      load(z, zi + j, t).max(0f).intoArray(y, yi + j, t);
-    }
-  }
-
-  private static void leakyReluRow(int n, float slope, float[] z, int zi, float[] y, int yi) {
-    int j = 0;
-    for (int end = SPECIES.loopBound(n); j < end; j += VL) {
-      leakyRelu(load(z, zi + j), slope).intoArray(y, yi + j);
-    }
-    if (j < n) {
-      VectorMask<Float> t = SPECIES.indexInRange(j, n);
-      leakyRelu(load(z, zi + j, t), slope).intoArray(y, yi + j, t);
-    }
-  }
-
-  private static FloatVector leakyRelu(FloatVector z, float slope) {
-    return z.mul(slope).blend(z, z.compare(VectorOperators.GT, 0f));
-  }
-
-  private static void sigmoidRow(int n, float[] z, int zi, float[] y, int yi) {
-    int j = 0;
-    for (int end = SPECIES.loopBound(n); j < end; j += VL) {
-      VectorMath.sigmoid(load(z, zi + j)).intoArray(y, yi + j);
-    }
-    if (j < n) {
-      VectorMask<Float> t = SPECIES.indexInRange(j, n);
-      VectorMath.sigmoid(load(z, zi + j, t)).intoArray(y, yi + j, t);
-    }
-  }
-
-  private static void tanhRow(int n, float[] z, int zi, float[] y, int yi) {
-    int j = 0;
-    for (int end = SPECIES.loopBound(n); j < end; j += VL) {
-      VectorMath.tanh(load(z, zi + j)).intoArray(y, yi + j);
-    }
-    if (j < n) {
-      VectorMask<Float> t = SPECIES.indexInRange(j, n);
-      VectorMath.tanh(load(z, zi + j, t)).intoArray(y, yi + j, t);
-    }
-  }
-
-  private static void geluRow(int n, float[] z, int zi, float[] y, int yi) {
-    int j = 0;
-    for (int end = SPECIES.loopBound(n); j < end; j += VL) {
-      FloatVector v = load(z, zi + j);
-      v.mul(geluGate(v)).intoArray(y, yi + j);
-    }
-    if (j < n) {
-      VectorMask<Float> t = SPECIES.indexInRange(j, n);
-      FloatVector v = load(z, zi + j, t);
-      v.mul(geluGate(v)).intoArray(y, yi + j, t);
-    }
-  }
-
-  /** sigmoid(2u), u = √(2/π)·(z + 0.044715·z³): GELU(z) = z·sigmoid(2u) = 0.5·z·(1 + tanh(u)). */
-  private static FloatVector geluGate(FloatVector z) {
-    FloatVector u2 = z.mul(z).fma(GELU_A, 1f).mul(z).mul(2 * GELU_C);
-    return VectorMath.sigmoid(u2);
-  }
-
-  private static void siluRow(int n, float[] z, int zi, float[] y, int yi) {
-    int j = 0;
-    for (int end = SPECIES.loopBound(n); j < end; j += VL) {
-      FloatVector v = load(z, zi + j);
-      v.mul(VectorMath.sigmoid(v)).intoArray(y, yi + j);
-    }
-    if (j < n) {
-      VectorMask<Float> t = SPECIES.indexInRange(j, n);
-      FloatVector v = load(z, zi + j, t);
-      v.mul(VectorMath.sigmoid(v)).intoArray(y, yi + j, t);
-    }
-  }
-
-  private static void softplusRow(int n, float[] z, int zi, float[] y, int yi) {
-    int j = 0;
-    for (int end = SPECIES.loopBound(n); j < end; j += VL) {
-      softplus(load(z, zi + j)).intoArray(y, yi + j);
-    }
-    if (j < n) {
-      VectorMask<Float> t = SPECIES.indexInRange(j, n);
-      softplus(load(z, zi + j, t)).intoArray(y, yi + j, t);
-    }
-  }
-
-  /** max(z, 0) + log(1 + e^−|z|): no overflow for large z, no loss for z ≪ 0. */
-  private static FloatVector softplus(FloatVector z) {
-    return VectorMath.log1pUnit(VectorMath.exp(z.abs().neg())).add(z.max(0f));
+    Blocks.unstage(rows, cols, scratch, b, y, yOff, ldy);
   }
 
   // ---- backward ---------------------------------------------------------------------------------
@@ -291,13 +198,22 @@ public final class Activation {
     Checks.matrix(fn, "saved", saved, savedOff, ldSaved, m, n);
     Checks.matrix(fn, "dz", dz, dzOff, lddz, m, n);
     if (biasGrad != null) {
-      Checks.vector(fn, "biasGrad", biasGrad, biasGradOff, n);
+      Checks.span(fn, "biasGrad", biasGrad, biasGradOff, n);
       java.util.Arrays.fill(biasGrad, biasGradOff, biasGradOff + n, 0f);
     }
-    for (int i = 0; i < m; i++) {
-      backwardRow(n, dy, dyOff + i * lddy, saved, savedOff + i * ldSaved, dz, dzOff + i * lddz);
-      if (biasGrad != null) {
-        addRow(n, biasGrad, biasGradOff, dz, dzOff + i * lddz, biasGrad, biasGradOff);
+    float[] scratch = Blocks.scratch();
+    int cb = Blocks.cols(n);
+    int rb = Blocks.rows(cb);
+    for (int i = 0; i < m; i += rb) {
+      int rows = Math.min(rb, m - i);
+      for (int j = 0; j < n; j += cb) {
+        int cols = Math.min(cb, n - j);
+        int out = backwardBlock(rows, cols, dy, dyOff + i * lddy + j, lddy, saved, savedOff + i * ldSaved + j,
+            ldSaved, scratch);
+        Blocks.unstage(rows, cols, scratch, out, dz, dzOff + i * lddz + j, lddz);
+        if (biasGrad != null) {
+          Blocks.addRows(rows, cols, scratch, out, biasGrad, biasGradOff + j);
+        }
       }
     }
   }
@@ -308,47 +224,33 @@ public final class Activation {
     backward(n == 0 ? 0 : 1, n, dy, dyOff, ld, saved, savedOff, ld, dz, dzOff, ld, null, 0);
   }
 
-  /** One row, unchecked. */
-  void backwardRow(int n, float[] dy, int di, float[] s, int si, float[] dz, int zi) {
-    int j = 0;
-    for (int end = SPECIES.loopBound(n); j < end; j += VL) {
-      derivative(load(dy, di + j), load(s, si + j)).intoArray(dz, zi + j);
-    }
-    if (j < n) {
-      VectorMask<Float> t = SPECIES.indexInRange(j, n);
-      derivative(load(dy, di + j, t), load(s, si + j, t)).intoArray(dz, zi + j, t);
-    }
-  }
-
-  /** dy·act'(s), s the output or the pre-activation as {@link #backwardUsesOutput()} says. */
-  private FloatVector derivative(FloatVector dy, FloatVector s) {
-    return switch (kind) {
-      case IDENTITY -> dy;
-      case RELU -> dy.blend(0f, s.compare(VectorOperators.GT, 0f).not());
-      case LEAKY_RELU -> dy.mul(slope).blend(dy, s.compare(VectorOperators.GT, 0f));
-      case SIGMOID -> dy.mul(s.neg().add(1f).mul(s)); // y(1 − y)
-      case TANH -> dy.mul(s.neg().fma(s, FloatVector.broadcast(SPECIES, 1f))); // 1 − y²
-      case GELU -> dy.mul(geluDerivative(s));
-      case SILU -> {
-        FloatVector g = VectorMath.sigmoid(s); // σ(z)·(1 + z·(1 − σ(z)))
-        yield dy.mul(g.neg().add(1f).fma(s, FloatVector.broadcast(SPECIES, 1f)).mul(g));
+  /** Stages one block of saved (at 0) and dy (at CHUNK); returns where dz was computed. */
+  private int backwardBlock(int rows, int cols, float[] dy, int dyOff, int lddy, float[] saved, int savedOff,
+                            int ldSaved, float[] scratch) {
+    int s = 0, d = Blocks.CHUNK, out = 2 * Blocks.CHUNK;
+    Blocks.stage(rows, cols, saved, savedOff, ldSaved, null, 0, 0f, scratch, s);
+    Blocks.stage(rows, cols, dy, dyOff, lddy, null, 0, 0f, scratch, d);
+    int len = rows * Blocks.width(cols);
+    switch (kind) {
+      case IDENTITY -> out = d;
+      case RELU -> ActivationPasses.reluBackward(len, 0f, scratch, s, d, out);
+      case LEAKY_RELU -> ActivationPasses.reluBackward(len, slope, scratch, s, d, out);
+      case SIGMOID -> ActivationPasses.sigmoidBackward(len, scratch, s, d, out);
+      case TANH -> ActivationPasses.tanhBackward(len, scratch, s, d, out);
+      case GELU -> {
+        ActivationPasses.geluMinus2u(len, scratch, s, out);
+        VectorMath.exp(len, false, 1f, 0f, false, scratch, out, scratch, out);
+        ActivationPasses.geluBackward(len, scratch, s, d, out);
       }
-      case SOFTPLUS -> dy.mul(VectorMath.sigmoid(s));
-    };
-  }
-
-  /** d/dz z·σ(2u) = σ + z·σ(1 − σ)·2u', u' = √(2/π)·(1 + 3·0.044715·z²). */
-  private static FloatVector geluDerivative(FloatVector z) {
-    FloatVector g = geluGate(z);
-    FloatVector du2 = z.mul(z).fma(3 * GELU_A, 1f).mul(2 * GELU_C);
-    return g.neg().add(1f).mul(g).mul(z).fma(du2, g);
-  }
-
-  private static FloatVector load(float[] a, int i) {
-    return FloatVector.fromArray(SPECIES, a, i);
-  }
-
-  private static FloatVector load(float[] a, int i, VectorMask<Float> m) {
-    return FloatVector.fromArray(SPECIES, a, i, m);
+      case SILU -> {
+        VectorMath.exp(len, false, -1f, 0f, false, scratch, s, scratch, out);
+        ActivationPasses.siluBackward(len, scratch, s, d, out);
+      }
+      case SOFTPLUS -> {
+        VectorMath.exp(len, false, -1f, 0f, false, scratch, s, scratch, out);
+        ActivationPasses.divideByOnePlus(len, scratch, d, out);
+      }
+    }
+    return out;
   }
 }

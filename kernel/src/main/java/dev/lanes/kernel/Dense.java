@@ -26,7 +26,7 @@ public final class Dense {
     }
     GemmChecks.check(false, true, m, n, k, x, xOff, ldx, w, wOff, ldw, y, yOff, ldy);
     if (bias != null) {
-      Checks.vector(fn, "bias", bias, biasOff, n);
+      Checks.span(fn, "bias", bias, biasOff, n);
     }
     if (pre != null) {
       Checks.matrix(fn, "pre", pre, preOff, ldPre, m, n);

@@ -66,10 +66,7 @@ public final class Gemm {
                        float[] pre, int preOff, int ldPre) {
     if (trivial(m, n, k, alpha, beta, c, cOff, ldc)) {
       if (act != null) {
-        for (int i = 0; i < m; i++) {
-          int ci = cOff + i * ldc;
-          act.forwardRow(n, c, ci, bias, biasOff, pre, pre == null ? 0 : preOff + i * ldPre, c, ci);
-        }
+        act.forward(m, n, c, cOff, ldc, bias, biasOff, pre, preOff, ldPre, c, cOff, ldc);
       }
       return;
     }

@@ -73,11 +73,10 @@ abstract class GemmCall implements WorkerPool.Task {
    * Applies the epilogue to rows [i, i+mr) × columns [j, j+nr) of C, right after the tile's last
    * k-block was stored, while it is still in L1: C = act(C + bias), pre = C + bias.
    */
-  final void epilogue(int i, int j, int mr, int nr) {
-    for (int r = i; r < i + mr; r++) {
-      int ci = cOff + r * ldc + j;
-      act.forwardRow(nr, c, ci, bias, biasOff + j, pre, pre == null ? 0 : preOff + r * ldPre + j, c, ci);
-    }
+  final void epilogue(int i, int j, int mr, int nr, float[] scratch) {
+    int ci = cOff + i * ldc + j;
+    act.forwardBlock(mr, nr, c, ci, ldc, bias, biasOff + j, pre, pre == null ? 0 : preOff + i * ldPre + j, ldPre,
+        c, ci, ldc, scratch);
   }
 
   /** Sizes the workspace and plans the split for this call, before any worker starts. */

@@ -75,7 +75,7 @@ final class GemmDriver extends GemmCall {
               GemmMicroKernel.run(kc, aBuf, ir * kc, bBuf, jr * kc, c, cRow + ir * ldc, ldc,
                   mr, nr, alpha, betaK, tile);
               if (last) {
-                epilogue(ic + ir, jc + jr, mr, nr);
+                epilogue(ic + ir, jc + jr, mr, nr, ws.stage[worker]);
               }
             }
           }

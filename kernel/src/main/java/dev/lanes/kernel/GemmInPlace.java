@@ -56,7 +56,7 @@ final class GemmInPlace extends GemmCall {
           tile(kc, a, aOff + i * lda + pc, lda, packed, j * k + pc * NR,
               c, cOff + i * ldc + j, ldc, nr, alpha, betaK, tile);
           if (last) {
-            epilogue(i, j, MR, nr);
+            epilogue(i, j, MR, nr, ws.stage[worker]);
           }
         }
       }
@@ -66,7 +66,7 @@ final class GemmInPlace extends GemmCall {
           row(kc, a, aOff + i * lda + pc, packed, j * k + pc * NR,
               c, cOff + i * ldc + j, nr, alpha, betaK, tile);
           if (last) {
-            epilogue(i, j, 1, nr);
+            epilogue(i, j, 1, nr, ws.stage[worker]);
           }
         }
       }

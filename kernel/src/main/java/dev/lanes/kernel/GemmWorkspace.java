@@ -7,7 +7,7 @@ import static dev.lanes.kernel.GemmBlocking.NR;
 
 /**
  * Packing buffers for one GEMM at a time: two shared packed-B blocks (double-buffered, so one
- * barrier per k-block suffices) and, per worker, a packed-A block and an edge tile. Grows to the
+ * barrier per k-block suffices) and, per worker, a packed-A block, an edge tile and epilogue scratch. Grows to the
  * largest shape seen and is then reused: no allocation per call in steady state.
  */
 final class GemmWorkspace {
@@ -18,6 +18,8 @@ final class GemmWorkspace {
   float[] packedB1 = new float[0];
   float[][] packedA = new float[0][];
   float[][] tile = new float[0][];
+  /** Per worker: scratch for the activation epilogue (see Dense). */
+  float[][] stage = new float[0][];
   float[] smallB = new float[0];
 
   /** Sizes the buffers for blocks of at most kc × nc (B) on {@code workers} workers. */
@@ -30,10 +32,13 @@ final class GemmWorkspace {
     if (packedA.length < workers) {
       float[][] a = new float[workers][];
       float[][] t = new float[workers][];
+      float[][] s = new float[workers][];
       System.arraycopy(packedA, 0, a, 0, packedA.length);
       System.arraycopy(tile, 0, t, 0, tile.length);
+      System.arraycopy(stage, 0, s, 0, stage.length);
       packedA = a;
       tile = t;
+      stage = s;
     }
     int aSize = MC * KC;
     for (int w = 0; w < workers; w++) {
@@ -43,6 +48,7 @@ final class GemmWorkspace {
         // and so that packA's transposing stores may spill a few floats past the last panel.
         packedA[w] = new float[aSize + FALSE_SHARING_PAD];
         tile[w] = new float[MR * NR + FALSE_SHARING_PAD];
+        stage[w] = new float[Blocks.SCRATCH + FALSE_SHARING_PAD];
       }
     }
   }

@@ -8,13 +8,14 @@ import jdk.incubator.vector.VectorMask;
 
 /**
  * Loss functions, each one forward loop (returning the mean loss) and one backward loop (writing the
- * gradient with respect to the network's output). Rows are examples; losses are summed in double in
- * row order and lanes are folded in a fixed order, so the bits do not depend on the JIT tier.
+ * gradient with respect to the network's output). Rows are examples. Lane sums are spilled and added
+ * in lane order, rows are summed in double in row order, so the bits depend neither on the JIT tier
+ * nor on how the batch is split (as {@link VectorMath} explains, no vector crosses a call).
  *
  * <p>Special values: softmax cross-entropy subtracts each row's max, so logits of any finite size
- * work (1e30 included); a row holding NaN or +Inf, or only −Inf, gives a NaN loss and NaN gradient
+ * work (±3e38 included); a row holding NaN or +Inf, or only −Inf, gives a NaN loss and NaN gradient
  * (−Inf next to finite logits is fine: probability 0). Binary cross-entropy never overflows; NaN
- * anywhere gives NaN.
+ * anywhere gives NaN. Subnormal inputs are ordinary numbers here.
  */
 public final class Losses {
   private Losses() {}
@@ -30,12 +31,24 @@ public final class Losses {
                                           int[] labels, int labelsOff, float[] logSum, int logSumOff) {
     String fn = "Losses.softmaxCrossEntropy";
     checkSoftmax(fn, m, n, logits, off, ld, labels, labelsOff);
-    Checks.vector(fn, "logSum", logSum, logSumOff, m);
+    Checks.span(fn, "logSum", logSum, logSumOff, m);
+    float[] scratch = Blocks.scratch();
     double total = 0;
     for (int i = 0; i < m; i++) {
       int row = off + i * ld;
-      float max = rowMax(n, logits, row);
-      float rowLogSum = (float) StrictMath.log(rowSumExp(n, logits, row, max));
+      float max = rowMax(n, logits, row, scratch);
+      FloatVector acc = FloatVector.zero(SPECIES);
+      for (int j = 0; j < n; j += Blocks.CHUNK) {
+        int cols = Math.min(Blocks.CHUNK, n - j);
+        int len = Blocks.width(cols);
+        Blocks.stage(1, cols, logits, row + j, ld, null, 0, Float.NEGATIVE_INFINITY, scratch, 0); // e^−Inf = 0
+        VectorMath.exp(len, false, 1f, -max, false, scratch, 0, scratch, 0);
+        for (int p = 0; p < len; p += VL) {
+          acc = acc.add(FloatVector.fromArray(SPECIES, scratch, p));
+        }
+      }
+      acc.intoArray(scratch, 0);
+      float rowLogSum = (float) StrictMath.log(laneSum(scratch));
       logSum[logSumOff + i] = rowLogSum;
       total += ((double) max - logits[row + labels[labelsOff + i]]) + rowLogSum;
     }
@@ -52,22 +65,24 @@ public final class Losses {
                                                  int batch, float[] d, int dOff, int ldd) {
     String fn = "Losses.softmaxCrossEntropyBackward";
     checkSoftmax(fn, m, n, logits, off, ld, labels, labelsOff);
-    Checks.vector(fn, "logSum", logSum, logSumOff, m);
+    Checks.span(fn, "logSum", logSum, logSumOff, m);
     Checks.matrix(fn, "d", d, dOff, ldd, m, n);
     checkCount(fn, "batch", batch, m);
-    float fb = batch;
+    float[] scratch = Blocks.scratch();
     for (int i = 0; i < m; i++) {
       int row = off + i * ld;
-      int out = dOff + i * ldd;
+      float shift = -(rowMax(n, logits, row, scratch) + logSum[logSumOff + i]);
       int label = labels[labelsOff + i];
-      float max = rowMax(n, logits, row);
-      float rowLogSum = logSum[logSumOff + i];
-      for (int j = 0; j < n; j += VL) {
-        VectorMask<Float> t = SPECIES.indexInRange(j, n);
-        VectorMask<Float> hit = SPECIES.indexInRange(j - label, 1); // the lane of column label
-        FloatVector x = FloatVector.fromArray(SPECIES, logits, row + j, t);
-        FloatVector p = VectorMath.exp(x.sub(max).sub(rowLogSum));
-        p.sub(1f, hit).div(fb).intoArray(d, out + j, t);
+      for (int j = 0; j < n; j += Blocks.CHUNK) {
+        int cols = Math.min(Blocks.CHUNK, n - j);
+        int len = Blocks.width(cols);
+        Blocks.stage(1, cols, logits, row + j, ld, null, 0, 0f, scratch, 0);
+        VectorMath.exp(len, false, 1f, shift, false, scratch, 0, scratch, 0);
+        if (label >= j && label < j + cols) {
+          scratch[label - j] -= 1f; // the same subtraction a vector lane would do
+        }
+        divide(len, batch, scratch);
+        Blocks.unstage(1, cols, scratch, 0, d, dOff + i * ldd + j, ldd);
       }
     }
   }
@@ -79,7 +94,7 @@ public final class Losses {
       throw new IllegalArgumentException(fn + ": n (classes) must be >= 1, got " + n);
     }
     Checks.matrix(fn, "logits", logits, off, ld, m, n);
-    Checks.vector(fn, "labels", labels, labelsOff, m);
+    Checks.span(fn, "labels", labels, labelsOff, m);
     for (int i = 0; i < m; i++) {
       int label = labels[labelsOff + i];
       if (label < 0 || label >= n) {
@@ -89,27 +104,30 @@ public final class Losses {
     }
   }
 
-  /** Max of a row; NaN if it holds NaN. */
-  private static float rowMax(int n, float[] x, int xi) {
+  /** Max of a row (NaN if it holds NaN); scratch receives the spilled lanes. */
+  private static float rowMax(int n, float[] x, int xi, float[] scratch) {
     FloatVector acc = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
-    for (int j = 0; j < n; j += VL) {
-      VectorMask<Float> t = SPECIES.indexInRange(j, n);
-      acc = acc.lanewise(jdk.incubator.vector.VectorOperators.MAX, FloatVector.fromArray(SPECIES, x, xi + j, t), t);
+    int full = SPECIES.loopBound(n);
+    for (int j = 0; j < full; j += VL) {
+      acc = acc.max(FloatVector.fromArray(SPECIES, x, xi + j));
     }
-    float max = Float.NEGATIVE_INFINITY;
-    for (int l = 0; l < VL; l++) {
-      max = Math.max(max, acc.lane(l));
+    if (full < n) {
+      VectorMask<Float> t = SPECIES.indexInRange(full, n);
+      acc = acc.max(FloatVector.fromArray(SPECIES, x, xi + full, t).blend(Float.NEGATIVE_INFINITY, t.not()));
+    }
+    acc.intoArray(scratch, 0);
+    float max = scratch[0];
+    for (int l = 1; l < VL; l++) {
+      max = Math.max(max, scratch[l]);
     }
     return max;
   }
 
-  private static float rowSumExp(int n, float[] x, int xi, float max) {
-    FloatVector acc = FloatVector.zero(SPECIES);
-    for (int j = 0; j < n; j += VL) {
-      VectorMask<Float> t = SPECIES.indexInRange(j, n);
-      acc = acc.add(VectorMath.exp(FloatVector.fromArray(SPECIES, x, xi + j, t).sub(max)), t);
+  /** s[0..len) /= by. */
+  private static void divide(int len, float by, float[] s) {
+    for (int p = 0; p < len; p += VL) {
+      FloatVector.fromArray(SPECIES, s, p).div(by).intoArray(s, p);
     }
-    return (float) foldSum(acc);
   }
 
   // ---- sigmoid + binary cross-entropy -----------------------------------------------------------
@@ -122,17 +140,28 @@ public final class Losses {
                                                    float[] targets, int tOff, int ldt) {
     String fn = "Losses.binaryCrossEntropyWithLogits";
     checkPair(fn, m, n, logits, off, ld, "targets", targets, tOff, ldt);
+    float[] scratch = Blocks.scratch();
+    int x = 0, t = Blocks.CHUNK, loss = 2 * Blocks.CHUNK;
     double total = 0;
     for (int i = 0; i < m; i++) {
       FloatVector acc = FloatVector.zero(SPECIES);
-      for (int j = 0; j < n; j += VL) {
-        VectorMask<Float> t = SPECIES.indexInRange(j, n);
-        FloatVector x = FloatVector.fromArray(SPECIES, logits, off + i * ld + j, t);
-        FloatVector y = FloatVector.fromArray(SPECIES, targets, tOff + i * ldt + j, t);
-        FloatVector loss = VectorMath.log1pUnit(VectorMath.exp(x.abs().neg())).add(x.max(0f)).sub(x.mul(y));
-        acc = acc.add(loss, t);
+      for (int j = 0; j < n; j += Blocks.CHUNK) {
+        int cols = Math.min(Blocks.CHUNK, n - j);
+        int len = Blocks.width(cols);
+        Blocks.stage(1, cols, logits, off + i * ld + j, ld, null, 0, 0f, scratch, x);
+        Blocks.stage(1, cols, targets, tOff + i * ldt + j, ldt, null, 0, 0f, scratch, t);
+        VectorMath.exp(len, true, -1f, 0f, false, scratch, x, scratch, loss);
+        VectorMath.log1p(len, scratch, loss, scratch, loss);
+        int full = SPECIES.loopBound(cols);
+        for (int p = 0; p < len; p += VL) {
+          FloatVector xv = FloatVector.fromArray(SPECIES, scratch, x + p);
+          FloatVector l = FloatVector.fromArray(SPECIES, scratch, loss + p).add(xv.max(0f))
+              .sub(xv.mul(FloatVector.fromArray(SPECIES, scratch, t + p)));
+          acc = p < full ? acc.add(l) : acc.add(l, SPECIES.indexInRange(p, cols)); // padding adds nothing
+        }
       }
-      total += foldSum(acc);
+      acc.intoArray(scratch, 0);
+      total += laneSum(scratch);
     }
     return mean(total, m, n);
   }
@@ -145,13 +174,22 @@ public final class Losses {
     checkPair(fn, m, n, logits, off, ld, "targets", targets, tOff, ldt);
     Checks.matrix(fn, "d", d, dOff, ldd, m, n);
     checkCount(fn, "count", count, (long) m * n);
+    float[] scratch = Blocks.scratch();
     float fc = count;
+    int e = 0, t = Blocks.CHUNK;
+    FloatVector one = FloatVector.broadcast(SPECIES, 1f);
     for (int i = 0; i < m; i++) {
-      for (int j = 0; j < n; j += VL) {
-        VectorMask<Float> t = SPECIES.indexInRange(j, n);
-        FloatVector x = FloatVector.fromArray(SPECIES, logits, off + i * ld + j, t);
-        FloatVector y = FloatVector.fromArray(SPECIES, targets, tOff + i * ldt + j, t);
-        VectorMath.sigmoid(x).sub(y).div(fc).intoArray(d, dOff + i * ldd + j, t);
+      for (int j = 0; j < n; j += Blocks.CHUNK) {
+        int cols = Math.min(Blocks.CHUNK, n - j);
+        int len = Blocks.width(cols);
+        Blocks.stage(1, cols, logits, off + i * ld + j, ld, null, 0, 0f, scratch, e);
+        Blocks.stage(1, cols, targets, tOff + i * ldt + j, ldt, null, 0, 0f, scratch, t);
+        VectorMath.exp(len, false, -1f, 0f, false, scratch, e, scratch, e);
+        for (int p = 0; p < len; p += VL) {
+          one.div(FloatVector.fromArray(SPECIES, scratch, e + p).add(1f))
+              .sub(FloatVector.fromArray(SPECIES, scratch, t + p)).div(fc).intoArray(scratch, e + p);
+        }
+        Blocks.unstage(1, cols, scratch, e, d, dOff + i * ldd + j, ldd);
       }
     }
   }
@@ -163,16 +201,18 @@ public final class Losses {
                                        float[] targets, int tOff, int ldt) {
     String fn = "Losses.meanSquaredError";
     checkPair(fn, m, n, y, yOff, ldy, "targets", targets, tOff, ldt);
+    float[] scratch = Blocks.scratch();
     double total = 0;
     for (int i = 0; i < m; i++) {
       FloatVector acc = FloatVector.zero(SPECIES);
       for (int j = 0; j < n; j += VL) {
-        VectorMask<Float> t = SPECIES.indexInRange(j, n);
+        VectorMask<Float> t = SPECIES.indexInRange(j, n); // masked lanes load 0 and add 0
         FloatVector e = FloatVector.fromArray(SPECIES, y, yOff + i * ldy + j, t)
             .sub(FloatVector.fromArray(SPECIES, targets, tOff + i * ldt + j, t));
         acc = e.fma(e, acc);
       }
-      total += foldSum(acc);
+      acc.intoArray(scratch, 0);
+      total += laneSum(scratch);
     }
     return mean(total, m, n);
   }
@@ -212,13 +252,13 @@ public final class Losses {
     }
   }
 
-  /** The lanes of v summed in lane order, in double. */
-  private static double foldSum(FloatVector v) {
-    double s = 0;
+  /** The VL spilled lanes at s[0] summed in lane order, in double. */
+  private static double laneSum(float[] s) {
+    double sum = 0;
     for (int l = 0; l < VL; l++) {
-      s += v.lane(l);
+      sum += s[l];
     }
-    return s;
+    return sum;
   }
 
   private static float mean(double total, int m, int n) {

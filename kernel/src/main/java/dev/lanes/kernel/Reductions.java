@@ -32,10 +32,10 @@ public final class Reductions {
   public static void columnSums(int m, int n, float[] a, int aOff, int lda, float beta,
                                 float[] out, int outOff) {
     String fn = "columnSums";
-    LoopChecks.size(fn, "m", m);
-    LoopChecks.size(fn, "n", n);
-    LoopChecks.matrix(fn, "a", a, aOff, lda, m, n);
-    LoopChecks.span(fn, "out", out, outOff, n);
+    Checks.size(fn, "m", m);
+    Checks.size(fn, "n", n);
+    Checks.matrix(fn, "a", a, aOff, lda, m, n);
+    Checks.span(fn, "out", out, outOff, n);
 
     FloatVector zero = FloatVector.zero(SPECIES);
     FloatVector betaV = FloatVector.broadcast(SPECIES, beta);
@@ -110,8 +110,8 @@ public final class Reductions {
    */
   public static double sumOfSquares(int n, float[] x, int xOff) {
     String fn = "sumOfSquares";
-    LoopChecks.size(fn, "n", n);
-    LoopChecks.span(fn, "x", x, xOff, n);
+    Checks.size(fn, "n", n);
+    Checks.span(fn, "x", x, xOff, n);
 
     FloatVector zero = FloatVector.zero(SPECIES);
     double total = 0;
@@ -162,13 +162,13 @@ public final class Reductions {
    */
   public static void argmaxRows(int m, int n, float[] a, int aOff, int lda, int[] out, int outOff) {
     String fn = "argmaxRows";
-    LoopChecks.size(fn, "m", m);
-    LoopChecks.size(fn, "n", n);
+    Checks.size(fn, "m", m);
+    Checks.size(fn, "n", n);
     if (n == 0 && m > 0) {
       throw new IllegalArgumentException(fn + ": n=0 but m=" + m + ": an empty row has no argmax");
     }
-    LoopChecks.matrix(fn, "a", a, aOff, lda, m, n);
-    LoopChecks.span(fn, "out", out, outOff, m);
+    Checks.matrix(fn, "a", a, aOff, lda, m, n);
+    Checks.span(fn, "out", out, outOff, m);
 
     for (int i = 0, row = aOff; i < m; i++, row += lda) {
       int best = 0;

@@ -42,12 +42,12 @@ public final class Updates {
   public static void sgd(int n, float lr, float weightDecay, float gradScale,
                          float[] w, int wOff, float[] g, int gOff) {
     String fn = "sgd";
-    LoopChecks.size(fn, "n", n);
-    LoopChecks.span(fn, "w", w, wOff, n);
-    LoopChecks.span(fn, "g", g, gOff, n);
-    LoopChecks.nonNegative(fn, "lr", lr);
-    LoopChecks.nonNegative(fn, "weightDecay", weightDecay);
-    LoopChecks.gradScale(fn, gradScale);
+    Checks.size(fn, "n", n);
+    Checks.span(fn, "w", w, wOff, n);
+    Checks.span(fn, "g", g, gOff, n);
+    Checks.nonNegative(fn, "lr", lr);
+    Checks.nonNegative(fn, "weightDecay", weightDecay);
+    Checks.gradScale(fn, gradScale);
 
     FloatVector negLr = FloatVector.broadcast(SPECIES, -lr);
     FloatVector wd = FloatVector.broadcast(SPECIES, weightDecay);
@@ -82,14 +82,14 @@ public final class Updates {
                               float gradScale, float[] w, int wOff, float[] g, int gOff,
                               float[] v, int vOff) {
     String fn = "momentum";
-    LoopChecks.size(fn, "n", n);
-    LoopChecks.span(fn, "w", w, wOff, n);
-    LoopChecks.span(fn, "g", g, gOff, n);
-    LoopChecks.span(fn, "v", v, vOff, n);
-    LoopChecks.nonNegative(fn, "lr", lr);
-    LoopChecks.unitInterval(fn, "momentum", momentum);
-    LoopChecks.nonNegative(fn, "weightDecay", weightDecay);
-    LoopChecks.gradScale(fn, gradScale);
+    Checks.size(fn, "n", n);
+    Checks.span(fn, "w", w, wOff, n);
+    Checks.span(fn, "g", g, gOff, n);
+    Checks.span(fn, "v", v, vOff, n);
+    Checks.nonNegative(fn, "lr", lr);
+    Checks.unitInterval(fn, "momentum", momentum);
+    Checks.nonNegative(fn, "weightDecay", weightDecay);
+    Checks.gradScale(fn, gradScale);
 
     FloatVector negLr = FloatVector.broadcast(SPECIES, -lr);
     FloatVector mu = FloatVector.broadcast(SPECIES, momentum);
@@ -255,8 +255,8 @@ public final class Updates {
    */
   public static void scale(int n, float s, float[] x, int xOff) {
     String fn = "scale";
-    LoopChecks.size(fn, "n", n);
-    LoopChecks.span(fn, "x", x, xOff, n);
+    Checks.size(fn, "n", n);
+    Checks.span(fn, "x", x, xOff, n);
 
     FloatVector sv = FloatVector.broadcast(SPECIES, s);
     int i = 0;
@@ -282,19 +282,19 @@ public final class Updates {
   private static void checkAdam(String fn, int n, float lr, float beta1, float beta2, float eps, int step,
                                 float weightDecay, float gradScale, float[] w, int wOff, float[] g, int gOff,
                                 float[] m, int mOff, float[] v, int vOff) {
-    LoopChecks.size(fn, "n", n);
-    LoopChecks.span(fn, "w", w, wOff, n);
-    LoopChecks.span(fn, "g", g, gOff, n);
-    LoopChecks.span(fn, "m", m, mOff, n);
-    LoopChecks.span(fn, "v", v, vOff, n);
-    LoopChecks.nonNegative(fn, "lr", lr);
-    LoopChecks.unitInterval(fn, "beta1", beta1);
-    LoopChecks.unitInterval(fn, "beta2", beta2);
-    LoopChecks.nonNegative(fn, "eps", eps);
+    Checks.size(fn, "n", n);
+    Checks.span(fn, "w", w, wOff, n);
+    Checks.span(fn, "g", g, gOff, n);
+    Checks.span(fn, "m", m, mOff, n);
+    Checks.span(fn, "v", v, vOff, n);
+    Checks.nonNegative(fn, "lr", lr);
+    Checks.unitInterval(fn, "beta1", beta1);
+    Checks.unitInterval(fn, "beta2", beta2);
+    Checks.nonNegative(fn, "eps", eps);
     if (step < 1) {
       throw new IllegalArgumentException(fn + ": step=" + step + " must be >= 1 (steps count from 1)");
     }
-    LoopChecks.nonNegative(fn, "weightDecay", weightDecay);
-    LoopChecks.gradScale(fn, gradScale);
+    Checks.nonNegative(fn, "weightDecay", weightDecay);
+    Checks.gradScale(fn, gradScale);
   }
 }

@@ -1,0 +1,139 @@
+package dev.lanes.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.openjdk.jmh.profile.GCProfiler;
+import org.openjdk.jmh.results.Result;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.results.format.ResultFormatType;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * Runs {@link LoopBench} and {@link DenseBench} in one JMH run with the GC profiler and prints two
+ * tables: each loop's GB/s at L2 and memory sizes against the STREAM copy measured in the same run
+ * (with bytes allocated per call), and the dense layer's fused/unfused times against the bare GEMM.
+ * Writes the raw JMH JSON and the tables under {@code bench/results/<timestamp>/}.
+ *
+ * <p>Usage: {@code LoopSummary [quick|full] [BENCHMARK_REGEX]}
+ */
+public final class LoopSummary {
+  private LoopSummary() {}
+
+  public static void main(String[] args) throws RunnerException, IOException {
+    String mode = args.length > 0 ? args[0] : "quick";
+    if (!mode.equals("quick") && !mode.equals("full")) {
+      System.err.println("usage: LoopSummary [quick|full] [BENCHMARK_REGEX]");
+      System.exit(2);
+    }
+    boolean quick = mode.equals("quick");
+    Path dir = Path.of("bench", "results",
+        LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+    Files.createDirectories(dir);
+    OptionsBuilder opt = new OptionsBuilder();
+    opt.include(args.length > 1 ? args[1] : "(LoopBench|DenseBench)")
+        .addProfiler(GCProfiler.class)
+        .forks(quick ? 1 : 2)
+        .warmupIterations(quick ? 3 : 5)
+        .warmupTime(TimeValue.milliseconds(quick ? 300 : 1000))
+        .measurementIterations(quick ? 8 : 10) // many short ones: the median rides out slow spells
+        .measurementTime(TimeValue.milliseconds(quick ? 300 : 1000))
+        .resultFormat(ResultFormatType.JSON)
+        .result(dir.resolve("loops.json").toString());
+    Collection<RunResult> results = new Runner(opt.build()).run();
+    String tables = Machine.describe() + "\n\n" + loops(results) + "\n" + dense(results);
+    Files.writeString(dir.resolve("loops.md"), tables, StandardCharsets.UTF_8);
+    System.out.println();
+    System.out.println(tables);
+    System.out.println("raw JMH JSON and these tables: " + dir);
+  }
+
+  /** Median µs/op and allocated bytes/op of one result. */
+  private record Cell(double micros, double bytesPerOp) {
+    static Cell of(RunResult r) {
+      Result<?> alloc = r.getSecondaryResults().get("gc.alloc.rate.norm");
+      return new Cell(r.getPrimaryResult().getStatistics().getPercentile(50),
+          alloc == null ? Double.NaN : alloc.getScore());
+    }
+  }
+
+  static String loops(Collection<RunResult> results) {
+    Map<String, Cell> cells = new LinkedHashMap<>(); // op|size
+    for (RunResult r : results) {
+      if (r.getParams().getBenchmark().endsWith("LoopBench.run")) {
+        cells.put(r.getParams().getParam("op") + "|" + r.getParams().getParam("size"), Cell.of(r));
+      }
+    }
+    if (cells.isEmpty()) {
+      return "";
+    }
+    double copyL2 = gbs(cells.get("copy|l2"), "copy", "l2");
+    double copyMem = gbs(cells.get("copy|memory"), "copy", "memory");
+    StringBuilder sb = new StringBuilder();
+    sb.append(String.format(Locale.ROOT, "Loops, one thread. %d Ki floats per array (L2) and %d Mi (memory); "
+        + "GB/s = bytes read + written / time.%n%n", LoopBench.elements("l2") >> 10, LoopBench.elements("memory") >> 20));
+    sb.append("| loop | B/elem | L2 GB/s | % of copy | memory GB/s | % of copy | alloc B/op |\n");
+    sb.append("|---|---:|---:|---:|---:|---:|---:|\n");
+    cells.keySet().stream().map(key -> key.split("\\|")[0]).distinct().forEach(op -> {
+      double l2 = gbs(cells.get(op + "|l2"), op, "l2");
+      double mem = gbs(cells.get(op + "|memory"), op, "memory");
+      Cell any = cells.getOrDefault(op + "|memory", cells.get(op + "|l2"));
+      sb.append(String.format(Locale.ROOT, "| %s | %d | %.1f | %.0f%% | %.1f | %.0f%% | %.2f |%n", op,
+          LoopBench.bytesPerElement(op), l2, 100 * l2 / copyL2, mem, 100 * mem / copyMem, any.bytesPerOp()));
+    });
+    return sb.toString();
+  }
+
+  private static double gbs(Cell c, String op, String size) {
+    if (c == null) {
+      return Double.NaN;
+    }
+    return (double) LoopBench.bytesPerElement(op) * LoopBench.elements(size) / (c.micros() * 1e3);
+  }
+
+  static String dense(Collection<RunResult> results) {
+    Map<String, Cell> cells = new LinkedHashMap<>(); // shape|act|threads|variant
+    for (RunResult r : results) {
+      if (r.getParams().getBenchmark().endsWith("DenseBench.run")) {
+        var p = r.getParams();
+        cells.put(p.getParam("shape") + "|" + p.getParam("act") + "|" + p.getParam("threads") + "|"
+            + p.getParam("variant"), Cell.of(r));
+      }
+    }
+    if (cells.isEmpty()) {
+      return "";
+    }
+    StringBuilder sb = new StringBuilder();
+    sb.append("Dense layer batch×in×out, µs per call (median). Forward: fused = Dense.forward, unfused = GEMM then the "
+        + "activation pass; backward: one dZ+db pass vs separate derivative and column-sum passes, then dW and dX.\n\n");
+    sb.append("| shape | act | thr | GEMM | fused | unfused | fused/GEMM | unfused/fused | back fused | back unfused "
+        + "| unfused/fused | alloc B/op (max) |\n");
+    sb.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    cells.keySet().stream().map(key -> key.substring(0, key.lastIndexOf('|'))).distinct().forEach(row -> {
+      String[] k = row.split("\\|");
+      double gemm = micros(cells, row, "gemm"), fused = micros(cells, row, "fused");
+      double unfused = micros(cells, row, "unfused");
+      double bf = micros(cells, row, "back-fused"), bu = micros(cells, row, "back-unfused");
+      double alloc = cells.entrySet().stream().filter(e -> e.getKey().startsWith(row + "|"))
+          .mapToDouble(e -> e.getValue().bytesPerOp()).max().orElse(Double.NaN);
+      sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %.0f | %.0f | %.0f | %.3f | %.3f | %.0f | %.0f | %.3f | %.2f |%n",
+          k[0], k[1], k[2], gemm, fused, unfused, fused / gemm, unfused / fused, bf, bu, bu / bf, alloc));
+    });
+    return sb.toString();
+  }
+
+  private static double micros(Map<String, Cell> cells, String row, String variant) {
+    Cell c = cells.get(row + "|" + variant);
+    return c == null ? Double.NaN : c.micros();
+  }
+}

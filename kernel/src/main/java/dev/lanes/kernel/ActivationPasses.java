@@ -1,0 +1,139 @@
+package dev.lanes.kernel;
+
+import static dev.lanes.kernel.GemmBlocking.SPECIES;
+import static dev.lanes.kernel.GemmBlocking.VL;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * The elementwise passes that {@link Activation} composes with {@link VectorMath}'s: each one loop
+ * over whole vectors of staged scratch {@code s}, regions given by offsets (a: the pre-activation
+ * or saved tensor, d: dy, b/out: the result). See {@link VectorMath} for why no vector crosses a call.
+ */
+final class ActivationPasses {
+  private ActivationPasses() {}
+
+  /** √(2/π) and the cubic coefficient of the tanh form of GELU. */
+  private static final float GELU_C = (float) Math.sqrt(2 / Math.PI);
+  private static final float GELU_A = 0.044715f;
+
+  // ---- forward ----
+
+  static void relu(int len, float[] s, int a, int b) {
+    for (int j = 0; j < len; j += VL) {
+      FloatVector.fromArray(SPECIES, s, a + j).max(0f).intoArray(s, b + j);
+    }
+  }
+
+  static void leakyRelu(int len, float slope, float[] s, int a, int b) {
+    for (int j = 0; j < len; j += VL) {
+      FloatVector z = FloatVector.fromArray(SPECIES, s, a + j);
+      z.mul(slope).blend(z, z.compare(VectorOperators.GT, 0f)).intoArray(s, b + j);
+    }
+  }
+
+  /** b = 1/(1 + b): sigmoid from e^−z. */
+  static void reciprocalOnePlus(int len, float[] s, int b) {
+    FloatVector one = FloatVector.broadcast(SPECIES, 1f);
+    for (int j = 0; j < len; j += VL) {
+      one.div(FloatVector.fromArray(SPECIES, s, b + j).add(1f)).intoArray(s, b + j);
+    }
+  }
+
+  /** b = a/(1 + b): z·sigmoid(·) from e^−(·), for SiLU and GELU. */
+  static void divideOnePlus(int len, float[] s, int a, int b) {
+    for (int j = 0; j < len; j += VL) {
+      FloatVector z = FloatVector.fromArray(SPECIES, s, a + j);
+      z.div(FloatVector.fromArray(SPECIES, s, b + j).add(1f)).intoArray(s, b + j);
+    }
+  }
+
+  /** b = tanh(a) from b = expm1(−2|a|): |em/(em + 2)| with the sign of a (so tanh(−0) = −0). */
+  static void tanhFromExpm1(int len, float[] s, int a, int b) {
+    for (int j = 0; j < len; j += VL) {
+      FloatVector em = FloatVector.fromArray(SPECIES, s, b + j);
+      FloatVector t = em.div(em.add(2f)).abs();
+      var sign = FloatVector.fromArray(SPECIES, s, a + j).reinterpretAsInts().and(0x8000_0000);
+      t.reinterpretAsInts().or(sign).reinterpretAsFloats().intoArray(s, b + j);
+    }
+  }
+
+  /** b = −2u, u = √(2/π)·(z + 0.044715·z³): GELU(z) = z·sigmoid(2u) = 0.5·z·(1 + tanh(u)). */
+  static void geluMinus2u(int len, float[] s, int a, int b) {
+    for (int j = 0; j < len; j += VL) {
+      FloatVector z = FloatVector.fromArray(SPECIES, s, a + j);
+      z.mul(z).fma(GELU_A, 1f).mul(z).mul(-2 * GELU_C).intoArray(s, b + j);
+    }
+  }
+
+  /** b = b + max(a, 0): softplus from log(1 + e^−|z|). */
+  static void addPositivePart(int len, float[] s, int a, int b) {
+    for (int j = 0; j < len; j += VL) {
+      FloatVector z = FloatVector.fromArray(SPECIES, s, a + j);
+      FloatVector.fromArray(SPECIES, s, b + j).add(z.max(0f)).intoArray(s, b + j);
+    }
+  }
+
+  // ---- backward: out = dy·act'(·) ----
+
+  /** dy where the output is > 0, else slope·dy (exactly 0 for ReLU, slope 0). */
+  static void reluBackward(int len, float slope, float[] s, int y, int d, int out) {
+    for (int j = 0; j < len; j += VL) {
+      FloatVector g = FloatVector.fromArray(SPECIES, s, d + j);
+      FloatVector other = slope == 0f ? FloatVector.zero(SPECIES) : g.mul(slope);
+      var positive = FloatVector.fromArray(SPECIES, s, y + j).compare(VectorOperators.GT, 0f);
+      other.blend(g, positive).intoArray(s, out + j);
+    }
+  }
+
+  /** dy·y(1 − y). */
+  static void sigmoidBackward(int len, float[] s, int y, int d, int out) {
+    for (int j = 0; j < len; j += VL) {
+      FloatVector v = FloatVector.fromArray(SPECIES, s, y + j);
+      FloatVector.fromArray(SPECIES, s, d + j).mul(v.neg().add(1f).mul(v)).intoArray(s, out + j);
+    }
+  }
+
+  /** dy·(1 − y²). */
+  static void tanhBackward(int len, float[] s, int y, int d, int out) {
+    FloatVector one = FloatVector.broadcast(SPECIES, 1f);
+    for (int j = 0; j < len; j += VL) {
+      FloatVector v = FloatVector.fromArray(SPECIES, s, y + j);
+      FloatVector.fromArray(SPECIES, s, d + j).mul(v.neg().fma(v, one)).intoArray(s, out + j);
+    }
+  }
+
+  /**
+   * From out = e^−2u: g = σ(2u) = 1/(1 + out), and d/dz z·σ(2u) = g + z·g(1 − g)·2u',
+   * u' = √(2/π)·(1 + 3·0.044715·z²).
+   */
+  static void geluBackward(int len, float[] s, int z, int d, int out) {
+    FloatVector one = FloatVector.broadcast(SPECIES, 1f);
+    for (int j = 0; j < len; j += VL) {
+      FloatVector zv = FloatVector.fromArray(SPECIES, s, z + j);
+      FloatVector g = one.div(FloatVector.fromArray(SPECIES, s, out + j).add(1f));
+      FloatVector du2 = zv.mul(zv).fma(3 * GELU_A, 1f).mul(2 * GELU_C);
+      FloatVector slope = g.neg().add(1f).mul(g).mul(zv).fma(du2, g);
+      FloatVector.fromArray(SPECIES, s, d + j).mul(slope).intoArray(s, out + j);
+    }
+  }
+
+  /** From out = e^−z: g = σ(z), and SiLU' = g·(1 + z·(1 − g)). */
+  static void siluBackward(int len, float[] s, int z, int d, int out) {
+    FloatVector one = FloatVector.broadcast(SPECIES, 1f);
+    for (int j = 0; j < len; j += VL) {
+      FloatVector g = one.div(FloatVector.fromArray(SPECIES, s, out + j).add(1f));
+      FloatVector slope = g.neg().add(1f).fma(FloatVector.fromArray(SPECIES, s, z + j), one).mul(g);
+      FloatVector.fromArray(SPECIES, s, d + j).mul(slope).intoArray(s, out + j);
+    }
+  }
+
+  /** From out = e^−z: dy·σ(z) = dy/(1 + out) (softplus' = sigmoid). */
+  static void divideByOnePlus(int len, float[] s, int d, int out) {
+    for (int j = 0; j < len; j += VL) {
+      FloatVector onePlus = FloatVector.fromArray(SPECIES, s, out + j).add(1f);
+      FloatVector.fromArray(SPECIES, s, d + j).div(onePlus).intoArray(s, out + j);
+    }
+  }
+}

@@ -1,0 +1,99 @@
+package dev.lanes.kernel;
+
+import static dev.lanes.kernel.GemmBlocking.SPECIES;
+import static dev.lanes.kernel.GemmBlocking.VL;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+
+/**
+ * Staging of matrix blocks into small contiguous scratch, padded to whole vectors, so that the math
+ * passes ({@link VectorMath}, the activation and loss passes) run on whole vectors only and every
+ * element goes through the same arithmetic whatever its position. A block is rows × cols with
+ * rows·{@link #width}(cols) ≤ {@link #CHUNK}; it stays in L1.
+ */
+final class Blocks {
+  private Blocks() {}
+
+  /** Floats in one staged block (2 KiB): three of them sit in L1 beside the data they come from. */
+  static final int CHUNK = 512;
+  /** Scratch one thread needs: three staged blocks. */
+  static final int SCRATCH = 3 * CHUNK;
+
+  private static final ThreadLocal<float[]> LOCAL = ThreadLocal.withInitial(() -> new float[SCRATCH]);
+
+  /** This thread's scratch, for calls that come without a workspace. */
+  static float[] scratch() {
+    return LOCAL.get();
+  }
+
+  /** Columns of a staged row: cols rounded up to whole vectors. */
+  static int width(int cols) {
+    return (cols + VL - 1) / VL * VL;
+  }
+
+  /** Columns per block for rows of n: all of them when they fit, else CHUNK at a time. */
+  static int cols(int n) {
+    return Math.min(n, CHUNK);
+  }
+
+  /** Rows per block of {@code cols} columns. */
+  static int rows(int cols) {
+    return Math.max(1, CHUNK / Math.max(1, width(cols)));
+  }
+
+  /**
+   * {@code dst[dOff + r·w + j] = src[sOff + r·lds + j] (+ bias[bOff + j])} for j < cols, and
+   * {@code pad} for cols ≤ j < w, w = width(cols). bias may be null.
+   */
+  static void stage(int rows, int cols, float[] src, int sOff, int lds, float[] bias, int bOff,
+                    float pad, float[] dst, int dOff) {
+    int w = width(cols);
+    int full = SPECIES.loopBound(cols);
+    VectorMask<Float> tail = SPECIES.indexInRange(full, cols);
+    for (int r = 0; r < rows; r++) {
+      int s = sOff + r * lds;
+      int d = dOff + r * w;
+      for (int j = 0; j < full; j += VL) {
+        FloatVector v = FloatVector.fromArray(SPECIES, src, s + j);
+        if (bias != null) {
+          v = v.add(FloatVector.fromArray(SPECIES, bias, bOff + j));
+        }
+        v.intoArray(dst, d + j);
+      }
+      if (full < w) {
+        FloatVector v = FloatVector.fromArray(SPECIES, src, s + full, tail);
+        if (bias != null) {
+          v = v.add(FloatVector.fromArray(SPECIES, bias, bOff + full, tail));
+        }
+        v.blend(pad, tail.not()).intoArray(dst, d + full);
+      }
+    }
+  }
+
+  /** {@code dst[dOff + r·ldd + j] = src[sOff + r·w + j]} for j < cols: the inverse of stage. */
+  static void unstage(int rows, int cols, float[] src, int sOff, float[] dst, int dOff, int ldd) {
+    int w = width(cols);
+    for (int r = 0; r < rows; r++) {
+      System.arraycopy(src, sOff + r * w, dst, dOff + r * ldd, cols);
+    }
+  }
+
+  /** {@code acc[aOff + j] += src[sOff + r·w + j]} for each row r in order, j < cols. */
+  static void addRows(int rows, int cols, float[] src, int sOff, float[] acc, int aOff) {
+    int w = width(cols);
+    int full = SPECIES.loopBound(cols);
+    VectorMask<Float> tail = SPECIES.indexInRange(full, cols);
+    for (int r = 0; r < rows; r++) {
+      int s = sOff + r * w;
+      for (int j = 0; j < full; j += VL) {
+        FloatVector.fromArray(SPECIES, acc, aOff + j).add(FloatVector.fromArray(SPECIES, src, s + j))
+            .intoArray(acc, aOff + j);
+      }
+      if (full < cols) {
+        FloatVector.fromArray(SPECIES, acc, aOff + full, tail)
+            .add(FloatVector.fromArray(SPECIES, src, s + full, tail)).intoArray(acc, aOff + full, tail);
+      }
+    }
+  }
+}
