@@ -31,7 +31,7 @@ public final class Reductions {
    */
   public static void columnSums(int m, int n, float[] a, int aOff, int lda, float beta,
                                 float[] out, int outOff) {
-    String fn = "columnSums";
+    String fn = "Reductions.columnSums";
     Checks.size(fn, "m", m);
     Checks.size(fn, "n", n);
     Checks.matrix(fn, "a", a, aOff, lda, m, n);
@@ -109,7 +109,7 @@ public final class Reductions {
    * @throws IllegalArgumentException if n is negative or x is null or too short for xOff
    */
   public static double sumOfSquares(int n, float[] x, int xOff) {
-    String fn = "sumOfSquares";
+    String fn = "Reductions.sumOfSquares";
     Checks.size(fn, "n", n);
     Checks.span(fn, "x", x, xOff, n);
 
@@ -161,7 +161,7 @@ public final class Reductions {
    *     the array's end
    */
   public static void argmaxRows(int m, int n, float[] a, int aOff, int lda, int[] out, int outOff) {
-    String fn = "argmaxRows";
+    String fn = "Reductions.argmaxRows";
     Checks.size(fn, "m", m);
     Checks.size(fn, "n", n);
     if (n == 0 && m > 0) {

@@ -41,7 +41,7 @@ public final class Updates {
    */
   public static void sgd(int n, float lr, float weightDecay, float gradScale,
                          float[] w, int wOff, float[] g, int gOff) {
-    String fn = "sgd";
+    String fn = "Updates.sgd";
     Checks.size(fn, "n", n);
     Checks.span(fn, "w", w, wOff, n);
     Checks.span(fn, "g", g, gOff, n);
@@ -81,7 +81,7 @@ public final class Updates {
   public static void momentum(int n, float lr, float momentum, boolean nesterov, float weightDecay,
                               float gradScale, float[] w, int wOff, float[] g, int gOff,
                               float[] v, int vOff) {
-    String fn = "momentum";
+    String fn = "Updates.momentum";
     Checks.size(fn, "n", n);
     Checks.span(fn, "w", w, wOff, n);
     Checks.span(fn, "g", g, gOff, n);
@@ -150,7 +150,7 @@ public final class Updates {
   public static void adam(int n, float lr, float beta1, float beta2, float eps, int step,
                           float weightDecay, float gradScale, float[] w, int wOff, float[] g, int gOff,
                           float[] m, int mOff, float[] v, int vOff) {
-    String fn = "adam";
+    String fn = "Updates.adam";
     checkAdam(fn, n, lr, beta1, beta2, eps, step, weightDecay, gradScale, w, wOff, g, gOff, m, mOff, v, vOff);
 
     FloatVector negAlpha = FloatVector.broadcast(SPECIES, -alpha(lr, beta1, step));
@@ -208,7 +208,7 @@ public final class Updates {
   public static void adamW(int n, float lr, float beta1, float beta2, float eps, int step,
                            float weightDecay, float gradScale, float[] w, int wOff, float[] g, int gOff,
                            float[] m, int mOff, float[] v, int vOff) {
-    String fn = "adamW";
+    String fn = "Updates.adamW";
     checkAdam(fn, n, lr, beta1, beta2, eps, step, weightDecay, gradScale, w, wOff, g, gOff, m, mOff, v, vOff);
 
     FloatVector negAlpha = FloatVector.broadcast(SPECIES, -alpha(lr, beta1, step));
@@ -254,7 +254,7 @@ public final class Updates {
    * @throws IllegalArgumentException if n is negative or x is null or too short for xOff
    */
   public static void scale(int n, float s, float[] x, int xOff) {
-    String fn = "scale";
+    String fn = "Updates.scale";
     Checks.size(fn, "n", n);
     Checks.span(fn, "x", x, xOff, n);
 

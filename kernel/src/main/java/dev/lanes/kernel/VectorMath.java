@@ -25,7 +25,7 @@ import jdk.incubator.vector.VectorOperators;
  * <p>Accuracy (enforced by {@code VectorMathTest} against double precision, max over 2^18 points):
  * exp 1.5 ulp (measured 1.02), expm1 1.5 ulp (1.45, on [−40, 80]), log1p 2 ulp (1.88). exp
  * flushes results below {@link Float#MIN_NORMAL} (argument < −87.34) to 0 and overflows to +Inf
- * above 88.72.
+ * above 88.72; expm1 returns +Inf above 88 (its users only pass t ≤ 0).
  */
 final class VectorMath {
   private VectorMath() {}
@@ -38,6 +38,8 @@ final class VectorMath {
   private static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
   /** ln(Float.MAX_VALUE): above it e^x overflows. */
   static final float EXP_HI = 88.72283f;
+  /** Above this expm1 returns +Inf (2^k must stay a float; true overflow is at EXP_HI). */
+  static final float EXPM1_HI = 88f;
   /** ln(Float.MIN_NORMAL): below it e^x is subnormal, returned as 0 (−1 for expm1). */
   static final float EXP_LO = -87.33654f;
 
@@ -67,19 +69,20 @@ final class VectorMath {
       c = c.fma(r, FloatVector.broadcast(SPECIES, 1f / 6));
       c = c.fma(r, FloatVector.broadcast(SPECIES, 0.5f));
       FloatVector q = c.fma(r.mul(r), r);
-      // 2^k as 2^h·2^(k−h): k reaches 128 and −126, beyond one float exponent's range
       IntVector ki = kr.reinterpretAsInts().sub(ROUND_BITS);
-      IntVector h = ki.lanewise(VectorOperators.ASHR, 1);
-      FloatVector s1 = h.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-      FloatVector s2 = ki.sub(h).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
       FloatVector e;
       if (minusOne) { // 2^k·(e^r − 1) + (2^k − 1): exact second term, so no cancellation near 0
-        FloatVector s = s1.mul(s2);
+        FloatVector s = ki.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats(); // k ≤ 127
         e = q.fma(s, s.sub(1f)).blend(-1f, t.lt(EXP_LO));
       } else {
-        e = q.add(1f).mul(s1).mul(s2).blend(0f, t.lt(EXP_LO));
+        // e^r·2^k by adding k to the exponent field: within [EXP_LO, EXP_HI], k = 128 only with
+        // e^r < 1 and k = −126 only with e^r ≥ 1, so the result is a normal float
+        IntVector bits = q.add(1f).reinterpretAsInts().add(ki.lanewise(VectorOperators.LSHL, 23));
+        e = bits.reinterpretAsFloats().blend(0f, t.lt(EXP_LO));
       }
-      e.blend(Float.POSITIVE_INFINITY, t.compare(VectorOperators.GT, EXP_HI)).intoArray(y, yi + j);
+      e = e.blend(t, t.test(VectorOperators.IS_NAN)); // the bit arithmetic can turn NaN into a number
+      e.blend(Float.POSITIVE_INFINITY, t.compare(VectorOperators.GT, minusOne ? EXPM1_HI : EXP_HI))
+          .intoArray(y, yi + j);
     }
   }
 
