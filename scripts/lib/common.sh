@@ -79,6 +79,37 @@ lanes_setup_maven() {
   LANES_MVN="$dist/bin/mvn"
 }
 
+# Fashion-MNIST (IDX, gzipped) from Debian's dataset-fashion-mnist, for the tests and the main job.
+LANES_FASHION_MNIST=/usr/share/datasets/fashion-mnist
+lanes_setup_fashion_mnist() {
+  [ -f "$LANES_FASHION_MNIST/train-images-idx3-ubyte.gz" ] && return 0
+  local install="DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist"
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo -n"
+  if command -v apt-get >/dev/null 2>&1 && { [ -z "$sudo" ] || sudo -n true 2>/dev/null; }; then
+    lanes_log "installing Fashion-MNIST (apt: dataset-fashion-mnist, 30 MB)"
+    ($sudo sh -c "$install" || $sudo sh -c "apt-get update -qq && $install") >&2 \
+      || lanes_log "could not install dataset-fashion-mnist; the tests that need it will skip"
+  else
+    lanes_log "Fashion-MNIST is not installed and apt-get cannot run here; the tests that need it will skip." \
+      "Install it with: sudo apt-get install dataset-fashion-mnist"
+  fi
+}
+
+# The PyTorch peer: Debian's python3-torch, on OpenBLAS (libopenblas0; without it torch runs on the
+# reference BLAS, 15-25x slower, and the comparison would be unfair).
+lanes_setup_torch() {
+  if python3 -c 'import torch' 2>/dev/null && [ -e /usr/lib/x86_64-linux-gnu/libopenblas.so.0 ]; then
+    return 0
+  fi
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo -n"
+  lanes_log "installing the PyTorch peer (apt: python3-torch libopenblas0)"
+  local install="DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch libopenblas0"
+  ($sudo sh -c "$install" || $sudo sh -c "apt-get update -qq && $install") >&2 \
+    || lanes_log "could not install python3-torch; the table will have no PyTorch column"
+}
+
 # Flags every Lanes JVM needs.
 lanes_java_flags() { echo "--add-modules jdk.incubator.vector"; }
 

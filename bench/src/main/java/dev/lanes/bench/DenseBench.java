@@ -7,6 +7,7 @@ import dev.lanes.kernel.Reductions;
 import dev.lanes.kernel.WorkerPool;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -23,12 +24,15 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * A dense layer's forward and backward, fused against unfused, with the bare GEMM as the yardstick.
- * Shapes are batch×in×out. Forward: {@code gemm} is Y = X·Wᵀ alone; {@code fused} is
- * {@link Dense#forward} (bias and activation in the GEMM's epilogue); {@code unfused} is the GEMM,
- * then {@link Activation#forward} over Y. Backward: {@code back-fused} is {@link Dense#backward}
- * (one dZ + db pass, then dW and dX); {@code back-unfused} runs the derivative pass, a separate
- * column-sum pass for db, then the same two products. Both backward variants first restore dY (it
- * is overwritten with dZ), a copy that costs under 1% here.
+ * Shapes are batch×in×out. The variants run interleaved inside each invocation and each is timed
+ * with {@link System#nanoTime()}, so all see the same stretch of this shared machine (whose speed
+ * drifts ±30% over minutes, more than the few percent being measured); {@link Times} reports each
+ * variant's total nanoseconds and calls per iteration. Forward: {@code gemm} is Y = X·Wᵀ alone;
+ * {@code fused} is {@link Dense#forward} (bias and activation in the GEMM's epilogue);
+ * {@code unfused} is the GEMM, then {@link Activation#forward} over Y. Backward: {@code fused} is
+ * {@link Dense#backward} (one dZ + db pass, then dW and dX); {@code unfused} runs the derivative
+ * pass, a separate column-sum pass for db, then the same two products. Both backward variants
+ * first restore dY (it is overwritten with dZ), a copy that costs under 1% here.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -47,9 +51,17 @@ public class DenseBench {
   @Param({"1", "2"})
   public int threads;
 
-  /** Named to sort last, so the variants of one shape run next to each other. */
-  @Param({"gemm", "fused", "unfused", "back-fused", "back-unfused"})
-  public String variant;
+  /** Nanoseconds and calls of each variant in one iteration, reported beside the primary score. */
+  @State(Scope.Thread)
+  @AuxCounters(AuxCounters.Type.EVENTS)
+  public static class Times {
+    public long gemmNs, fusedNs, unfusedNs, backFusedNs, backUnfusedNs, forwardCalls, backwardCalls;
+
+    @Setup(Level.Iteration)
+    public void reset() {
+      gemmNs = fusedNs = unfusedNs = backFusedNs = backUnfusedNs = forwardCalls = backwardCalls = 0;
+    }
+  }
 
   private int m, k, n;
   private Activation activation;
@@ -85,31 +97,57 @@ public class DenseBench {
     }
   }
 
+  /** GEMM, fused and unfused forward, one after the other, in an order that rotates. */
   @Benchmark
-  public float run() {
-    float[] saved = activation.backwardUsesOutput() ? y : pre;
-    switch (variant) {
-      case "gemm" -> gemm(false, true, m, n, k, x, k, w, k, y, n);
-      case "fused" -> Dense.forward(pool, activation, m, n, k, x, 0, k, w, 0, k, bias, 0, pre, 0, n, y, 0, n);
-      case "unfused" -> {
-        gemm(false, true, m, n, k, x, k, w, k, y, n);
-        activation.forward(m, n, y, 0, n, bias, 0, pre, 0, n, y, 0, n);
+  public float forward(Times t) {
+    long calls = t.forwardCalls++;
+    for (int i = 0; i < 3; i++) {
+      int variant = (int) ((i + calls) % 3);
+      long start = System.nanoTime();
+      switch (variant) {
+        case 0 -> gemm(false, true, m, n, k, x, k, w, k, y, n);
+        case 1 -> Dense.forward(pool, activation, m, n, k, x, 0, k, w, 0, k, bias, 0, pre, 0, n, y, 0, n);
+        default -> {
+          gemm(false, true, m, n, k, x, k, w, k, y, n);
+          activation.forward(m, n, y, 0, n, bias, 0, pre, 0, n, y, 0, n);
+        }
       }
-      case "back-fused" -> {
-        System.arraycopy(dyFresh, 0, dy, 0, dy.length);
+      long ns = System.nanoTime() - start;
+      switch (variant) {
+        case 0 -> t.gemmNs += ns;
+        case 1 -> t.fusedNs += ns;
+        default -> t.unfusedNs += ns;
+      }
+    }
+    return y[0];
+  }
+
+  /** Fused and unfused backward, alternating which goes first. */
+  @Benchmark
+  public float backward(Times t) {
+    long calls = t.backwardCalls++;
+    float[] saved = activation.backwardUsesOutput() ? y : pre;
+    for (int i = 0; i < 2; i++) {
+      boolean fused = ((i + calls) & 1) == 0;
+      System.arraycopy(dyFresh, 0, dy, 0, dy.length);
+      long start = System.nanoTime();
+      if (fused) {
         Dense.backward(pool, activation, m, n, k, x, 0, k, w, 0, k, saved, 0, n, dy, 0, n,
             0f, dw, 0, k, db, 0, dx, 0, k);
-      }
-      case "back-unfused" -> {
-        System.arraycopy(dyFresh, 0, dy, 0, dy.length);
+      } else {
         activation.backward(m, n, dy, 0, n, saved, 0, n, dy, 0, n, null, 0);
         Reductions.columnSums(m, n, dy, 0, n, 0f, db, 0);
         gemm(true, false, n, k, m, dy, n, x, k, dw, k);
         gemm(false, false, m, k, n, dy, n, w, k, dx, k);
       }
-      default -> throw new IllegalArgumentException(variant);
+      long ns = System.nanoTime() - start;
+      if (fused) {
+        t.backFusedNs += ns;
+      } else {
+        t.backUnfusedNs += ns;
+      }
     }
-    return y[0] + dx[0];
+    return dx[0];
   }
 
   /** C = op(A)·op(B), beta 0, on the pool when there is one. */

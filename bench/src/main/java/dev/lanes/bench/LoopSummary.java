@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.LinkedHashMap;
@@ -24,7 +23,7 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
- * Runs {@link LoopBench} once and {@link DenseBench} in {@value #ROUNDS} rounds, with the GC profiler, and prints two
+ * Runs {@link LoopBench} and {@link DenseBench} with the GC profiler and prints two
  * tables: each loop's GB/s at L2 and memory sizes against the STREAM copy measured in the same run
  * (with bytes allocated per call), and the dense layer's fused/unfused times against the bare GEMM.
  * Writes the raw JMH JSON and the tables under {@code bench/results/<timestamp>/}.
@@ -46,26 +45,19 @@ public final class LoopSummary {
     Files.createDirectories(dir);
     Pattern which = Pattern.compile(args.length > 1 ? args[1] : ".");
     List<RunResult> loopResults = new ArrayList<>();
-    List<Collection<RunResult>> denseRounds = new ArrayList<>();
+    List<RunResult> denseResults = new ArrayList<>();
     if (which.matcher(LoopBench.class.getName()).find()) {
       loopResults.addAll(run(quick, LoopBench.class.getName(), dir.resolve("loops.json")));
     }
     if (which.matcher(DenseBench.class.getName()).find()) {
-      // the fused/unfused ratios are a few percent; rounds run minutes apart, and the median of the
-      // per-round ratios rides out this shared machine's slow spells
-      for (int round = 1; round <= ROUNDS; round++) {
-        denseRounds.add(run(quick, DenseBench.class.getName(), dir.resolve("dense-" + round + ".json")));
-      }
+      denseResults.addAll(run(quick, DenseBench.class.getName(), dir.resolve("dense.json")));
     }
-    String tables = Machine.describe() + "\n\n" + loops(loopResults) + "\n" + dense(denseRounds);
+    String tables = Machine.describe() + "\n\n" + loops(loopResults) + "\n" + dense(denseResults);
     Files.writeString(dir.resolve("loops.md"), tables, StandardCharsets.UTF_8);
     System.out.println();
     System.out.println(tables);
     System.out.println("raw JMH JSON and these tables: " + dir);
   }
-
-  /** Rounds of the dense benchmark. */
-  static final int ROUNDS = 3;
 
   private static Collection<RunResult> run(boolean quick, String include, Path json) throws RunnerException {
     OptionsBuilder opt = new OptionsBuilder();
@@ -127,63 +119,39 @@ public final class LoopSummary {
     return (double) LoopBench.bytesPerElement(op) * LoopBench.elements(size) / (c.micros() * 1e3);
   }
 
-  static String dense(List<Collection<RunResult>> rounds) {
-    List<Map<String, Cell>> cells = new ArrayList<>(); // per round: shape|act|threads|variant
-    for (Collection<RunResult> round : rounds) {
-      Map<String, Cell> c = new LinkedHashMap<>();
-      for (RunResult r : round) {
-        var p = r.getParams();
-        c.put(p.getParam("shape") + "|" + p.getParam("act") + "|" + p.getParam("threads") + "|"
-            + p.getParam("variant"), Cell.of(r));
-      }
-      cells.add(c);
-    }
-    if (cells.isEmpty()) {
+  static String dense(List<RunResult> results) {
+    if (results.isEmpty()) {
       return "";
     }
+    Map<String, Map<String, Double>> rows = new LinkedHashMap<>(); // shape|act|threads → counter → mean
+    Map<String, Double> alloc = new LinkedHashMap<>();
+    for (RunResult r : results) {
+      var p = r.getParams();
+      String row = p.getParam("shape") + "|" + p.getParam("act") + "|" + p.getParam("threads");
+      Map<String, Double> counters = rows.computeIfAbsent(row, key -> new LinkedHashMap<>());
+      r.getSecondaryResults().forEach((name, res) -> counters.merge(name, res.getStatistics().getMean(), Double::sum));
+      alloc.merge(row, Cell.of(r).bytesPerOp() / (p.getBenchmark().endsWith("forward") ? 3 : 2), Math::max);
+    }
     StringBuilder sb = new StringBuilder();
-    sb.append(String.format(Locale.ROOT, "Dense layer batch×in×out: µs per call and ratios, medians over %d rounds "
-        + "(ratios taken within each round). Forward: fused = Dense.forward, unfused = GEMM then the activation pass; "
-        + "backward: one dZ+db pass vs separate derivative and column-sum passes, then dW and dX.%n%n", cells.size()));
-    sb.append("| shape | act | thr | GEMM | fused | unfused | fused/GEMM (rounds) | unfused/fused | back fused "
-        + "| back unfused | unfused/fused | alloc B/op (max) |\n");
-    sb.append("|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|\n");
-    cells.get(0).keySet().stream().map(key -> key.substring(0, key.lastIndexOf('|'))).distinct().forEach(row -> {
+    sb.append("Dense layer batch×in×out, µs per call. The variants ran interleaved in every invocation, each timed on "
+        + "its own, so their ratios are paired in time. Forward: fused = Dense.forward, unfused = GEMM then the "
+        + "activation pass; backward: one dZ+db pass vs separate derivative and column-sum passes, then dW and dX.\n\n");
+    sb.append("| shape | act | thr | GEMM | fused | unfused | fused/GEMM | unfused/fused | back fused | back unfused "
+        + "| unfused/fused | alloc B/call |\n");
+    sb.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    rows.forEach((row, c) -> {
       String[] k = row.split("\\|");
-      double[] fusedGemm = perRound(cells, row, "fused", "gemm");
-      sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %.0f | %.0f | %.0f | %.3f (%s) | %.3f | %.0f | %.0f | %.3f | %.1f |%n",
-          k[0], k[1], k[2], median(perRound(cells, row, "gemm", null)), median(perRound(cells, row, "fused", null)),
-          median(perRound(cells, row, "unfused", null)), median(fusedGemm), list(fusedGemm),
-          median(perRound(cells, row, "unfused", "fused")), median(perRound(cells, row, "back-fused", null)),
-          median(perRound(cells, row, "back-unfused", null)), median(perRound(cells, row, "back-unfused", "back-fused")),
-          cells.stream().flatMap(c -> c.entrySet().stream()).filter(e -> e.getKey().startsWith(row + "|"))
-              .mapToDouble(e -> e.getValue().bytesPerOp()).max().orElse(Double.NaN)));
+      double fwd = c.getOrDefault("forwardCalls", Double.NaN), back = c.getOrDefault("backwardCalls", Double.NaN);
+      double gemm = us(c, "gemmNs", fwd), fused = us(c, "fusedNs", fwd), unfused = us(c, "unfusedNs", fwd);
+      double bf = us(c, "backFusedNs", back), bu = us(c, "backUnfusedNs", back);
+      sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %.0f | %.0f | %.0f | %.3f | %.3f | %.0f | %.0f | %.3f | %.1f |%n",
+          k[0], k[1], k[2], gemm, fused, unfused, fused / gemm, unfused / fused, bf, bu, bu / bf, alloc.get(row)));
     });
     return sb.toString();
   }
 
-  /** Per round: µs of variant, or its ratio to {@code over} when that is given. */
-  private static double[] perRound(List<Map<String, Cell>> cells, String row, String variant, String over) {
-    return cells.stream().mapToDouble(c -> micros(c, row, variant) / (over == null ? 1 : micros(c, row, over)))
-        .toArray();
+  private static double us(Map<String, Double> counters, String name, double calls) {
+    return counters.getOrDefault(name, Double.NaN) / calls / 1e3;
   }
 
-  private static double median(double[] v) {
-    double[] s = v.clone();
-    Arrays.sort(s);
-    return s.length == 0 ? Double.NaN : s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-  }
-
-  private static String list(double[] v) {
-    StringBuilder sb = new StringBuilder();
-    for (double x : v) {
-      sb.append(sb.length() == 0 ? "" : " ").append(String.format(Locale.ROOT, "%.2f", x));
-    }
-    return sb.toString();
-  }
-
-  private static double micros(Map<String, Cell> cells, String row, String variant) {
-    Cell c = cells.get(row + "|" + variant);
-    return c == null ? Double.NaN : c.micros();
-  }
 }

@@ -121,7 +121,12 @@ public final class Activation {
       Checks.matrix(fn, "pre", pre, preOff, ldPre, m, n);
     }
     Checks.matrix(fn, "y", y, yOff, ldy, m, n);
-    float[] scratch = Blocks.scratch();
+    forwardRows(m, n, z, zOff, ldz, bias, biasOff, pre, preOff, ldPre, y, yOff, ldy, Blocks.scratch());
+  }
+
+  /** {@link #forward} unchecked, block by block through scratch; the GEMM epilogue calls this. */
+  void forwardRows(int m, int n, float[] z, int zOff, int ldz, float[] bias, int biasOff,
+                   float[] pre, int preOff, int ldPre, float[] y, int yOff, int ldy, float[] scratch) {
     int cb = Blocks.cols(n);
     int rb = Blocks.rows(cb);
     for (int i = 0; i < m; i += rb) {
@@ -140,12 +145,16 @@ public final class Activation {
   }
 
   /**
-   * One block of at most {@link Blocks#CHUNK} staged floats, unchecked; the GEMM epilogue calls it
-   * on each register tile of C while that is in L1. z + bias is staged at scratch[0], the result
-   * computed at scratch[CHUNK], then written to y.
+   * One block of at most {@link Blocks#CHUNK} staged floats, unchecked: z + bias is staged at
+   * scratch[0], the result computed at scratch[CHUNK], then written to y.
    */
   void forwardBlock(int rows, int cols, float[] z, int zOff, int ldz, float[] bias, int biasOff,
                     float[] pre, int preOff, int ldPre, float[] y, int yOff, int ldy, float[] scratch) {
+    if (kind.ordinal() <= Kind.LEAKY_RELU.ordinal() && pre == null) {
+      // the cheap ones straight from z to y: no staging, whose fixed cost would be most of the work
+      ActivationPasses.rectify(rows, cols, slope, kind == Kind.IDENTITY, z, zOff, ldz, bias, biasOff, y, yOff, ldy);
+      return;
+    }
     Blocks.stage(rows, cols, z, zOff, ldz, bias, biasOff, 0f, scratch, 0);
     if (pre != null) {
       Blocks.unstage(rows, cols, scratch, 0, pre, preOff, ldPre);

@@ -4,6 +4,7 @@ import static dev.lanes.kernel.GemmBlocking.SPECIES;
 import static dev.lanes.kernel.GemmBlocking.VL;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -19,6 +20,31 @@ final class ActivationPasses {
   private static final float GELU_A = 0.044715f;
 
   // ---- forward ----
+
+  /**
+   * y = act(z + bias) for identity, ReLU (slope 0) and leaky ReLU, straight on the matrices: whole
+   * vectors, then one masked vector per row through the same operations. bias may be null.
+   */
+  static void rectify(int rows, int cols, float slope, boolean identity, float[] z, int zOff, int ldz,
+                      float[] bias, int bOff, float[] y, int yOff, int ldy) {
+    int full = SPECIES.loopBound(cols);
+    VectorMask<Float> tail = SPECIES.indexInRange(full, cols);
+    for (int r = 0; r < rows; r++) {
+      int zi = zOff + r * ldz, yi = yOff + r * ldy;
+      for (int j = 0; j < full; j += VL) {
+        FloatVector v = FloatVector.fromArray(SPECIES, z, zi + j);
+        v = bias == null ? v : v.add(FloatVector.fromArray(SPECIES, bias, bOff + j));
+        v = identity ? v : slope == 0f ? v.max(0f) : v.mul(slope).blend(v, v.compare(VectorOperators.GT, 0f));
+        v.intoArray(y, yi + j);
+      }
+      if (full < cols) {
+        FloatVector v = FloatVector.fromArray(SPECIES, z, zi + full, tail);
+        v = bias == null ? v : v.add(FloatVector.fromArray(SPECIES, bias, bOff + full, tail));
+        v = identity ? v : slope == 0f ? v.max(0f) : v.mul(slope).blend(v, v.compare(VectorOperators.GT, 0f));
+        v.intoArray(y, yi + full, tail);
+      }
+    }
+  }
 
   static void relu(int len, float[] s, int a, int b) {
     for (int j = 0; j < len; j += VL) {

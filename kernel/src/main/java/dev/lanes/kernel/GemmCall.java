@@ -70,12 +70,12 @@ abstract class GemmCall implements WorkerPool.Task {
   }
 
   /**
-   * Applies the epilogue to rows [i, i+mr) × columns [j, j+nr) of C, right after the tile's last
-   * k-block was stored, while it is still in L1: C = act(C + bias), pre = C + bias.
+   * Applies the epilogue to rows [i, i+rows) × columns [j, j+cols) of C, right after their last
+   * k-block was stored, while they are still in L1: C = act(C + bias), pre = C + bias.
    */
-  final void epilogue(int i, int j, int mr, int nr, float[] scratch) {
+  final void epilogue(int i, int j, int rows, int cols, float[] scratch) {
     int ci = cOff + i * ldc + j;
-    act.forwardBlock(mr, nr, c, ci, ldc, bias, biasOff + j, pre, pre == null ? 0 : preOff + i * ldPre + j, ldPre,
+    act.forwardRows(rows, cols, c, ci, ldc, bias, biasOff + j, pre, pre == null ? 0 : preOff + i * ldPre + j, ldPre,
         c, ci, ldc, scratch);
   }
 

@@ -63,7 +63,7 @@ final class GemmDriver extends GemmCall {
           pool.barrier(); // B block packed; the other buffer is free once all pass here
         }
         float betaK = pc == 0 ? beta : 1f;
-        boolean last = act != null && pc + kc == k; // the tile is final: apply the epilogue
+        boolean last = act != null && pc + kc == k; // C is final after this block: apply the epilogue
         for (int ic = rowFrom; ic < rowTo; ic += MC) {
           int mc = Math.min(MC, rowTo - ic);
           GemmPacking.packA(transA, a, aOff, lda, ic, mc, pc, kc, aBuf);
@@ -71,12 +71,11 @@ final class GemmDriver extends GemmCall {
             int nr = Math.min(NR, nc - jr);
             int cRow = cOff + ic * ldc + jc + jr;
             for (int ir = 0; ir < mc; ir += MR) {
-              int mr = Math.min(MR, mc - ir);
               GemmMicroKernel.run(kc, aBuf, ir * kc, bBuf, jr * kc, c, cRow + ir * ldc, ldc,
-                  mr, nr, alpha, betaK, tile);
-              if (last) {
-                epilogue(ic + ir, jc + jr, mr, nr, ws.stage[worker]);
-              }
+                  Math.min(MR, mc - ir), nr, alpha, betaK, tile);
+            }
+            if (last) { // the mc × nr strip of C is final and in L1
+              epilogue(ic, jc + jr, mc, nr, ws.stage[worker]);
             }
           }
         }

@@ -52,22 +52,20 @@ final class GemmInPlace extends GemmCall {
       int i = rowFrom;
       for (; i + MR <= rowTo; i += MR) {
         for (int j = 0; j < n; j += NR) {
-          int nr = Math.min(NR, n - j);
           tile(kc, a, aOff + i * lda + pc, lda, packed, j * k + pc * NR,
-              c, cOff + i * ldc + j, ldc, nr, alpha, betaK, tile);
-          if (last) {
-            epilogue(i, j, MR, nr, ws.stage[worker]);
-          }
+              c, cOff + i * ldc + j, ldc, Math.min(NR, n - j), alpha, betaK, tile);
+        }
+        if (last) { // these MR rows of C are final and in L1
+          epilogue(i, 0, MR, n, ws.stage[worker]);
         }
       }
       for (; i < rowTo; i++) {
         for (int j = 0; j < n; j += NR) {
-          int nr = Math.min(NR, n - j);
           row(kc, a, aOff + i * lda + pc, packed, j * k + pc * NR,
-              c, cOff + i * ldc + j, nr, alpha, betaK, tile);
-          if (last) {
-            epilogue(i, j, 1, nr, ws.stage[worker]);
-          }
+              c, cOff + i * ldc + j, Math.min(NR, n - j), alpha, betaK, tile);
+        }
+        if (last) {
+          epilogue(i, 0, 1, n, ws.stage[worker]);
         }
       }
     }

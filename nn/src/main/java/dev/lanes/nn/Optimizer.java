@@ -1,0 +1,88 @@
+package dev.lanes.nn;
+
+import dev.lanes.kernel.Updates;
+
+/**
+ * An optimizer's hyperparameters and its state over a network's flat parameter array: one
+ * {@link Updates} loop per step over every parameter. Weight decay is L2 in the gradient for SGD,
+ * momentum and Adam, decoupled for AdamW, as in PyTorch.
+ */
+public final class Optimizer {
+  private enum Kind { SGD, MOMENTUM, NESTEROV, ADAM, ADAMW }
+
+  private final Kind kind;
+  final float learningRate;
+  private final float momentum, beta1, beta2, eps, weightDecay;
+  private float[] m, v; // state, sized when bound to a network
+  private int step;
+
+  private Optimizer(Kind kind, float lr, float momentum, float beta1, float beta2, float eps, float weightDecay) {
+    if (!(lr > 0 && lr < Float.POSITIVE_INFINITY)) {
+      throw new IllegalArgumentException("Optimizer: learning rate must be finite and > 0, got " + lr);
+    }
+    if (!(weightDecay >= 0 && weightDecay < Float.POSITIVE_INFINITY)) {
+      throw new IllegalArgumentException("Optimizer: weight decay must be finite and >= 0, got " + weightDecay);
+    }
+    this.kind = kind;
+    this.learningRate = lr;
+    this.momentum = momentum;
+    this.beta1 = beta1;
+    this.beta2 = beta2;
+    this.eps = eps;
+    this.weightDecay = weightDecay;
+  }
+
+  public static Optimizer sgd(float lr) {
+    return new Optimizer(Kind.SGD, lr, 0, 0, 0, 0, 0);
+  }
+
+  public static Optimizer momentum(float lr, float momentum, boolean nesterov) {
+    return new Optimizer(nesterov ? Kind.NESTEROV : Kind.MOMENTUM, lr, momentum, 0, 0, 0, 0);
+  }
+
+  /** Adam with PyTorch's defaults: betas (0.9, 0.999), eps 1e-8. */
+  public static Optimizer adam(float lr) {
+    return new Optimizer(Kind.ADAM, lr, 0, 0.9f, 0.999f, 1e-8f, 0);
+  }
+
+  /** AdamW with PyTorch's defaults: betas (0.9, 0.999), eps 1e-8, weight decay 0.01. */
+  public static Optimizer adamW(float lr) {
+    return new Optimizer(Kind.ADAMW, lr, 0, 0.9f, 0.999f, 1e-8f, 0.01f);
+  }
+
+  /** The same optimizer with weight decay {@code wd} (fresh state). */
+  public Optimizer withWeightDecay(float wd) {
+    return new Optimizer(kind, learningRate, momentum, beta1, beta2, eps, wd);
+  }
+
+  /** The same optimizer with Adam's betas and eps (fresh state). */
+  public Optimizer withBetas(float beta1, float beta2, float eps) {
+    return new Optimizer(kind, learningRate, momentum, beta1, beta2, eps, weightDecay);
+  }
+
+  /** Sizes the state for n parameters (zeroed) and resets the step count. */
+  void bind(int n) {
+    m = kind == Kind.SGD ? null : new float[n];
+    v = kind == Kind.ADAM || kind == Kind.ADAMW ? new float[n] : null;
+    step = 0;
+  }
+
+  /** One update of params from grads at learning rate lr, the gradient scaled by gradScale. */
+  void step(float[] params, float[] grads, float lr, float gradScale) {
+    int n = params.length;
+    step++;
+    switch (kind) {
+      case SGD -> Updates.sgd(n, lr, weightDecay, gradScale, params, 0, grads, 0);
+      case MOMENTUM, NESTEROV -> Updates.momentum(n, lr, momentum, kind == Kind.NESTEROV, weightDecay, gradScale,
+          params, 0, grads, 0, m, 0);
+      case ADAM -> Updates.adam(n, lr, beta1, beta2, eps, step, weightDecay, gradScale, params, 0, grads, 0, m, 0, v, 0);
+      case ADAMW -> Updates.adamW(n, lr, beta1, beta2, eps, step, weightDecay, gradScale, params, 0, grads, 0, m, 0, v, 0);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return kind.name().toLowerCase(java.util.Locale.ROOT) + "(lr=" + learningRate
+        + (weightDecay > 0 ? ", weight_decay=" + weightDecay : "") + ")";
+  }
+}

@@ -1,0 +1,386 @@
+package dev.lanes.nn;
+
+import dev.lanes.kernel.Reductions;
+import dev.lanes.kernel.WorkerPool;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Trains a {@link Network} by mini-batch backpropagation: epochs over a dataset shuffled from the
+ * seed each epoch, the last partial batch included, an optimizer step per batch (with an optional
+ * learning-rate schedule and clipping by global gradient norm), validation after each epoch, and
+ * listeners that can stop the run.
+ *
+ * <p>The batch runs on the workers of one pool, reused across steps: the products split the batch's
+ * rows (forward, dX) and the blocks of dW among them, each worker owning whole rows or blocks, so
+ * the trained weights are bit-identical for any number of threads. Activations, gradients and
+ * scratch are sized once for the batch size, so a step allocates nothing. A NaN or infinite loss or
+ * gradient stops training with a {@link TrainingException} naming the step, layer and tensor,
+ * before the optimizer touches the weights.
+ */
+public final class Trainer implements AutoCloseable {
+  private final Network net;
+  private final Optimizer optimizer;
+  private final int batch, epochs;
+  private final long seed;
+  private final Schedule schedule;
+  private final float clipNorm;
+  private final TrainingListener[] listeners; // an array: iterating it allocates no iterator
+  private final WorkerPool pool;
+  private final boolean ownsPool;
+
+  // sized once for the batch size (layer l's output, kept pre-activation, gradient, dropout mask)
+  private final float[][] out, pre, grad, mask;
+  private final float[] x, targets, logSum, grads;
+  private final int[] labels, examples;
+  private long step;
+
+  private Trainer(Builder b) {
+    net = b.net;
+    optimizer = b.optimizer;
+    batch = b.batch;
+    epochs = b.epochs;
+    seed = b.seed;
+    schedule = b.schedule;
+    clipNorm = b.clipNorm;
+    listeners = b.listeners.toArray(new TrainingListener[0]);
+    ownsPool = b.pool == null && b.threads > 1;
+    pool = b.pool != null ? b.pool : b.threads > 1 ? new WorkerPool(b.threads) : null;
+    int layers = net.layers.size();
+    out = new float[layers][];
+    pre = new float[layers][];
+    grad = new float[layers][];
+    mask = new float[layers][];
+    for (int l = 0; l < layers; l++) {
+      Layer layer = net.layers.get(l);
+      out[l] = new float[batch * layer.outputs()];
+      grad[l] = new float[batch * layer.outputs()];
+      if (layer instanceof DenseLayer d && d.keepsPreActivation()) {
+        pre[l] = new float[batch * d.out];
+      }
+      if (layer instanceof DropoutLayer) {
+        mask[l] = new float[batch * layer.outputs()];
+      }
+    }
+    x = new float[batch * net.inputs];
+    labels = new int[batch];
+    targets = new float[batch * net.outputs()];
+    examples = new int[batch];
+    logSum = new float[batch];
+    grads = new float[net.params.length];
+    optimizer.bind(net.params.length);
+  }
+
+  /**
+   * Starts a trainer for {@code net}; the network's weights are trained in place. The optimizer's
+   * state belongs to this trainer: give each trainer its own optimizer.
+   */
+  public static Builder builder(Network net) {
+    return new Builder(net);
+  }
+
+  /**
+   * Trains for the configured epochs (or until a listener stops it) and returns each epoch's
+   * metrics. {@code validation} may be null.
+   *
+   * @throws TrainingException if the loss or a gradient becomes NaN or infinite
+   */
+  public List<EpochResult> fit(Dataset train, Dataset validation) {
+    check(train, "training");
+    if (validation != null) {
+      check(validation, "validation");
+    }
+    int[] order = new int[train.rows];
+    long perEpoch = (train.rows + batch - 1) / batch;
+    long total = perEpoch * epochs;
+    List<EpochResult> history = new ArrayList<>();
+    for (int epoch = 0; epoch < epochs; epoch++) {
+      long started = System.nanoTime();
+      Dataset.shuffle(order, train.rows, Hash.mix(seed, epoch));
+      double lossSum = 0;
+      boolean stop = false;
+      for (int start = 0; start < train.rows && !stop; start += batch) {
+        int m = Math.min(batch, train.rows - start);
+        gather(train, order, start, m);
+        float lr = optimizer.learningRate * schedule.factor(step, total, perEpoch);
+        float loss = trainStep(m, lr);
+        lossSum += (double) loss * m;
+        for (TrainingListener l : listeners) {
+          stop |= !l.onStep(epoch, step - 1, loss);
+        }
+      }
+      float[] val = validation == null ? new float[] {Float.NaN, Float.NaN} : evaluate(validation);
+      EpochResult r = new EpochResult(epoch, step, (float) (lossSum / train.rows), val[0], val[1],
+          (System.nanoTime() - started) / 1e9);
+      history.add(r);
+      for (TrainingListener l : listeners) {
+        stop |= !l.onEpoch(r);
+      }
+      if (stop) {
+        break;
+      }
+    }
+    return history;
+  }
+
+  /**
+   * Mean loss and accuracy (NaN for losses without labels) of the network on {@code data}, in
+   * batches, without dropout.
+   */
+  public float[] evaluate(Dataset data) {
+    check(data, "evaluation");
+    double lossSum = 0;
+    long correct = 0;
+    int[] predicted = examples; // reused: evaluation runs between steps
+    for (int start = 0; start < data.rows; start += batch) {
+      int m = Math.min(batch, data.rows - start);
+      gather(data, null, start, m);
+      float[] y = forward(m, false);
+      lossSum += (double) net.loss.forward(m, net.outputs(), y, labels, targets, logSum) * m;
+      if (net.loss.usesLabels()) {
+        Reductions.argmaxRows(m, net.outputs(), y, 0, net.outputs(), predicted, 0);
+        for (int i = 0; i < m; i++) {
+          correct += predicted[i] == labels[i] ? 1 : 0;
+        }
+      }
+    }
+    float accuracy = net.loss.usesLabels() ? (float) correct / data.rows : Float.NaN;
+    return new float[] {(float) (lossSum / data.rows), accuracy};
+  }
+
+  /**
+   * One optimizer step on rows [start, start + m) of data, in order, at the schedule's learning rate
+   * for the current step (counted as a one-epoch run of one step): for hand-written training loops
+   * and benchmarks. Returns the batch's loss.
+   *
+   * @throws TrainingException if the loss or a gradient is NaN or infinite
+   */
+  public float step(Dataset data, int start, int m) {
+    check(data, "training");
+    if (start < 0 || m < 1 || m > batch || start > data.rows - m) {
+      throw new IllegalArgumentException("Trainer.step: rows [" + start + ", " + ((long) start + m) + ") of "
+          + data.rows + " with batch size " + batch);
+    }
+    gather(data, null, start, m);
+    return trainStep(m, optimizer.learningRate * schedule.factor(step, step + 1, 1));
+  }
+
+  /** Steps taken so far. */
+  public long steps() {
+    return step;
+  }
+
+  /** One step on the m gathered rows: forward, loss, backward, checks, update. Returns the loss. */
+  private float trainStep(int m, float lr) {
+    float loss = backprop(m);
+    double squares = gradientSquares();
+    float gradScale = clipNorm > 0 ? (float) Math.min(1, clipNorm / Math.sqrt(squares)) : 1f;
+    optimizer.step(net.params, grads, lr, gradScale);
+    step++;
+    return loss;
+  }
+
+  /** The loss of the first m rows of data and its gradient in {@link #gradients()}; no update. */
+  float lossAndGradients(Dataset data, int m) {
+    gather(data, null, 0, m);
+    float loss = backprop(m);
+    gradientSquares();
+    return loss;
+  }
+
+  /** The gradient array (the parameters' layout), as the last step left it. */
+  float[] gradients() {
+    return grads;
+  }
+
+  /** Forward, loss and backward on the m gathered rows; returns the loss. */
+  private float backprop(int m) {
+    float[] y = forward(m, true);
+    int last = net.layers.size() - 1;
+    float loss = net.loss.forward(m, net.outputs(), y, labels, targets, logSum);
+    if (!Float.isFinite(loss)) {
+      throw new TrainingException(step, -1, "loss", "training stopped at step " + step + ": the loss is " + loss
+          + " (the weights are those after step " + (step - 1) + ")");
+    }
+    net.loss.backward(m, net.outputs(), y, labels, targets, logSum, grad[last]);
+    for (int l = last; l >= 0; l--) {
+      float[] in = l == 0 ? x : out[l - 1];
+      float[] dIn = l == 0 ? null : grad[l - 1];
+      Layer layer = net.layers.get(l);
+      if (layer instanceof DenseLayer d) {
+        d.backward(pool, m, net.params, grads, in, d.keepsPreActivation() ? pre[l] : out[l], grad[l], dIn);
+      } else if (dIn != null) {
+        ((DropoutLayer) layer).backward(m, mask[l], grad[l], dIn);
+      }
+    }
+    return loss;
+  }
+
+  /** Σ g² over all gradients, each tensor checked for NaN and Inf on the way. */
+  private double gradientSquares() {
+    double total = 0;
+    for (int l = 0; l < net.layers.size(); l++) {
+      if (net.layers.get(l) instanceof DenseLayer d) {
+        total += finite(Reductions.sumOfSquares(d.out * d.in, grads, d.weights), l, "weight");
+        total += finite(Reductions.sumOfSquares(d.out, grads, d.bias), l, "bias");
+      }
+    }
+    return total;
+  }
+
+  private double finite(double squares, int layer, String tensor) {
+    if (!Double.isFinite(squares)) { // NaN anywhere, or an infinite element (or an overflowing sum)
+      String name = "layers." + layer + "." + tensor + ".grad";
+      throw new TrainingException(step, layer, name, "training stopped at step " + step + ": " + name
+          + " (" + net.layers.get(layer).describe() + ") holds NaN or Inf, or values whose squares overflow;"
+          + " the weights are those after step "
+          + (step - 1));
+    }
+    return squares;
+  }
+
+  /** The forward pass over the m rows in x; returns the output block (m × outputs). */
+  private float[] forward(int m, boolean training) {
+    float[] in = x;
+    for (int l = 0; l < net.layers.size(); l++) {
+      Layer layer = net.layers.get(l);
+      if (layer instanceof DenseLayer d) {
+        d.forward(pool, m, net.params, in, pre[l], out[l]);
+      } else {
+        DropoutLayer d = (DropoutLayer) layer;
+        if (training) {
+          d.forward(m, seed, step, examples, in, mask[l], out[l]);
+        } else {
+          System.arraycopy(in, 0, out[l], 0, m * d.width);
+        }
+      }
+      in = out[l];
+    }
+    return in;
+  }
+
+  /** Copies rows order[start .. start+m) (or start .. when order is null) into the batch buffers. */
+  private void gather(Dataset data, int[] order, int start, int m) {
+    int f = data.features, o = data.outputs;
+    for (int i = 0; i < m; i++) {
+      int r = order == null ? start + i : order[start + i];
+      examples[i] = r;
+      System.arraycopy(data.x, r * f, x, i * f, f);
+      if (data.labels != null) {
+        labels[i] = data.labels[r];
+      } else {
+        System.arraycopy(data.targets, r * o, targets, i * o, o);
+      }
+    }
+  }
+
+  private void check(Dataset data, String what) {
+    if (data == null || data.rows == 0) {
+      throw new IllegalArgumentException("Trainer: the " + what + " set is empty");
+    }
+    if (data.features != net.inputs) {
+      throw new IllegalArgumentException("Trainer: the " + what + " set has " + data.features
+          + " features per row, the network takes " + net.inputs);
+    }
+    if (net.loss.usesLabels() != (data.labels != null)) {
+      throw new IllegalArgumentException("Trainer: " + net.loss + " needs " + (net.loss.usesLabels()
+          ? "class labels" : "target rows") + "; the " + what + " set has " + (data.labels != null ? "labels" : "targets"));
+    }
+    if (data.outputs != net.outputs()) {
+      throw new IllegalArgumentException("Trainer: the " + what + " set has " + data.outputs + (net.loss.usesLabels()
+          ? " classes" : " targets per row") + ", the network has " + net.outputs() + " outputs");
+    }
+  }
+
+  /** Closes the pool if the trainer made it. */
+  @Override
+  public void close() {
+    if (ownsPool) {
+      pool.close();
+    }
+  }
+
+  /** The training configuration. */
+  public static final class Builder {
+    private final Network net;
+    private Optimizer optimizer = Optimizer.adam(1e-3f);
+    private int batch = 32, epochs = 1, threads = 1;
+    private long seed;
+    private Schedule schedule = Schedule.constant();
+    private float clipNorm;
+    private WorkerPool pool;
+    private final List<TrainingListener> listeners = new ArrayList<>();
+
+    private Builder(Network net) {
+      if (net == null) {
+        throw new IllegalArgumentException("Trainer: network is null");
+      }
+      this.net = net;
+    }
+
+    public Builder optimizer(Optimizer optimizer) {
+      this.optimizer = optimizer;
+      return this;
+    }
+
+    public Builder batchSize(int batch) {
+      if (batch < 1) {
+        throw new IllegalArgumentException("Trainer: batch size must be >= 1, got " + batch);
+      }
+      this.batch = batch;
+      return this;
+    }
+
+    public Builder epochs(int epochs) {
+      if (epochs < 0) {
+        throw new IllegalArgumentException("Trainer: epochs must be >= 0, got " + epochs);
+      }
+      this.epochs = epochs;
+      return this;
+    }
+
+    /** Seeds shuffling and dropout. */
+    public Builder seed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    /** Runs on a new pool of this many threads (the caller among them), closed with the trainer. */
+    public Builder threads(int threads) {
+      if (threads < 1) {
+        throw new IllegalArgumentException("Trainer: threads must be >= 1, got " + threads);
+      }
+      this.threads = threads;
+      return this;
+    }
+
+    /** Runs on the caller's pool, which the trainer does not close. */
+    public Builder pool(WorkerPool pool) {
+      this.pool = pool;
+      return this;
+    }
+
+    public Builder schedule(Schedule schedule) {
+      this.schedule = schedule;
+      return this;
+    }
+
+    /** Scales the gradients down when their global L2 norm exceeds maxNorm (0: no clipping). */
+    public Builder clipNorm(float maxNorm) {
+      if (!(maxNorm >= 0)) {
+        throw new IllegalArgumentException("Trainer: clip norm must be >= 0, got " + maxNorm);
+      }
+      this.clipNorm = maxNorm;
+      return this;
+    }
+
+    public Builder listener(TrainingListener listener) {
+      listeners.add(listener);
+      return this;
+    }
+
+    public Trainer build() {
+      return new Trainer(this);
+    }
+  }
+}

@@ -1,0 +1,42 @@
+package dev.lanes.nn;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import dev.lanes.kernel.Activation;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The trained weights are the same bits on 1, 2, 3 and 8 threads: layers large enough that every
+ * product is split across the workers, a last partial batch, dropout and a schedule.
+ */
+class DeterminismTest {
+
+  @Test
+  void trainedWeightsAreBitIdenticalOnAnyNumberOfThreads() {
+    SplittableRandom rnd = new SplittableRandom(21);
+    int rows = 300, features = 200; // 300 = 4 batches of 64 + 44
+    float[] x = new float[rows * features];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) rnd.nextGaussian();
+    }
+    Dataset data = Dataset.classification(x, rows, features, rnd.ints(rows, 0, 10).toArray(), 10);
+    float[] reference = null;
+    for (int threads : new int[] {1, 2, 3, 8}) {
+      Network net = Network.builder(features).dense(128, Activation.RELU).dropout(0.25f)
+          .dense(64, Activation.GELU).dense(10).loss(Loss.SOFTMAX_CROSS_ENTROPY).build(7);
+      float[] initial = net.parameters().clone();
+      try (Trainer t = Trainer.builder(net).optimizer(Optimizer.adamW(1e-3f)).batchSize(64).epochs(2)
+          .seed(3).threads(threads).schedule(Schedule.cosine(0f)).build()) {
+        t.fit(data, null);
+      }
+      assertFalse(java.util.Arrays.equals(initial, net.parameters()), "training changed the weights");
+      if (reference == null) {
+        reference = net.parameters().clone();
+      } else {
+        assertArrayEquals(reference, net.parameters(), threads + " threads vs 1");
+      }
+    }
+  }
+}
