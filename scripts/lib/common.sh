@@ -99,15 +99,28 @@ lanes_setup_fashion_mnist() {
 # The PyTorch peer: Debian's python3-torch, on OpenBLAS (libopenblas0; without it torch runs on the
 # reference BLAS, 15-25x slower, and the comparison would be unfair).
 lanes_setup_torch() {
-  if python3 -c 'import torch' 2>/dev/null && [ -e /usr/lib/x86_64-linux-gnu/libopenblas.so.0 ]; then
-    return 0
+  LANES_PYTHON=""
+  lanes_find_torch_python
+  if [ -z "$LANES_PYTHON" ] || [ ! -e /usr/lib/x86_64-linux-gnu/libopenblas.so.0 ]; then
+    local sudo=""
+    [ "$(id -u)" = 0 ] || sudo="sudo -n"
+    lanes_log "installing the PyTorch peer (apt: python3-torch libopenblas0)"
+    local install="DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch libopenblas0"
+    ($sudo sh -c "$install" || $sudo sh -c "apt-get update -qq && $install") >&2 \
+      || lanes_log "could not install python3-torch; the table will have no PyTorch column"
+    lanes_find_torch_python
   fi
-  local sudo=""
-  [ "$(id -u)" = 0 ] || sudo="sudo -n"
-  lanes_log "installing the PyTorch peer (apt: python3-torch libopenblas0)"
-  local install="DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch libopenblas0"
-  ($sudo sh -c "$install" || $sudo sh -c "apt-get update -qq && $install") >&2 \
-    || lanes_log "could not install python3-torch; the table will have no PyTorch column"
+}
+
+# Debian's torch lives in the system Python, which another python3 on the PATH may shadow.
+lanes_find_torch_python() {
+  local p
+  for p in /usr/bin/python3 "$(command -v python3 || true)"; do
+    if [ -n "$p" ] && "$p" -c 'import torch' 2>/dev/null; then
+      LANES_PYTHON="$p"
+      return 0
+    fi
+  done
 }
 
 # Flags every Lanes JVM needs.

@@ -47,8 +47,8 @@ public final class TrainSummary {
         .include(TrainStepBench.class.getName())
         .addProfiler(GCProfiler.class)
         .forks(1)
-        .warmupIterations(quick ? 5 : 8)
-        .warmupTime(TimeValue.milliseconds(quick ? 300 : 1000))
+        .warmupIterations(8) // a step runs dozens of methods: C2 needs seconds before all are compiled
+        .warmupTime(TimeValue.seconds(1))
         .measurementIterations(quick ? 8 : 10)
         .measurementTime(TimeValue.milliseconds(quick ? 300 : 1000))
         .resultFormat(ResultFormatType.JSON)
@@ -65,33 +65,42 @@ public final class TrainSummary {
     System.out.println("raw results and this table: " + dir);
   }
 
-  /** Runs the PyTorch peer; returns µs per step by "model|threads" (empty if it could not run). */
+  /**
+   * Runs the PyTorch peer once per thread count, with OpenBLAS and OpenMP held to that count too
+   * (Debian's torch calls a threaded OpenBLAS, which otherwise starts one thread per core on top of
+   * torch's own); returns µs per step by "model|threads" (empty if it could not run).
+   */
   private static Map<String, Double> peer(String python, String models, String threads, int seconds, Path out)
       throws IOException, InterruptedException {
     Map<String, Double> us = new LinkedHashMap<>();
-    ProcessBuilder pb = new ProcessBuilder(python, "bench/peers/torch_train_step.py", models, threads,
-        String.valueOf(seconds)).redirectError(ProcessBuilder.Redirect.INHERIT);
-    Process p;
-    try {
-      p = pb.start();
-    } catch (IOException e) {
-      System.err.println("PyTorch peer not run (" + e.getMessage() + "): install python3-torch and libopenblas0");
-      return us;
-    }
     List<String> lines = new ArrayList<>();
     Pattern cell = Pattern.compile("\"model\": \"([^\"]+)\", \"threads\": (\\d+), \"us_per_step\": ([0-9.eE+-]+)");
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-      for (String line; (line = r.readLine()) != null; ) {
-        lines.add(line);
-        System.err.println("torch: " + line);
-        Matcher m = cell.matcher(line);
-        if (m.find()) {
-          us.put(m.group(1) + "|" + m.group(2), Double.parseDouble(m.group(3)));
+    for (String t : threads.split(",")) {
+      ProcessBuilder pb = new ProcessBuilder(python, "bench/peers/torch_train_step.py", models, t,
+          String.valueOf(seconds)).redirectError(ProcessBuilder.Redirect.INHERIT);
+      pb.environment().put("OPENBLAS_NUM_THREADS", t);
+      pb.environment().put("OMP_NUM_THREADS", t);
+      pb.environment().put("OMP_WAIT_POLICY", "PASSIVE"); // spinning OpenMP workers starve OpenBLAS's: 3-7x slower
+      Process p;
+      try {
+        p = pb.start();
+      } catch (IOException e) {
+        System.err.println("PyTorch peer not run (" + e.getMessage() + "): install python3-torch and libopenblas0");
+        return us;
+      }
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        for (String line; (line = r.readLine()) != null; ) {
+          lines.add(line);
+          System.err.println("torch: " + line);
+          Matcher m = cell.matcher(line);
+          if (m.find()) {
+            us.put(m.group(1) + "|" + m.group(2), Double.parseDouble(m.group(3)));
+          }
         }
       }
-    }
-    if (p.waitFor() != 0) {
-      System.err.println("PyTorch peer exited with " + p.exitValue() + ": is python3-torch installed?");
+      if (p.waitFor() != 0) {
+        System.err.println("PyTorch peer exited with " + p.exitValue() + ": is python3-torch installed?");
+      }
     }
     Files.write(out, lines, StandardCharsets.UTF_8);
     return us;
@@ -100,7 +109,8 @@ public final class TrainSummary {
   static String table(Collection<RunResult> lanes, Map<String, Double> torch) {
     StringBuilder sb = new StringBuilder();
     sb.append("One training step (forward, loss, backward, update), median µs; samples/s = batch / step time. "
-        + "PyTorch ran right after, same machine, same thread count (torch.set_num_threads).\n\n");
+        + "PyTorch 1.13 (Debian, on OpenBLAS) ran right after, same machine, same thread count "
+        + "(torch.set_num_threads, OPENBLAS_NUM_THREADS, OMP_NUM_THREADS).\n\n");
     sb.append("| model | thr | Lanes µs | Lanes samples/s | PyTorch µs | Lanes/PyTorch speed | Lanes alloc B/step |\n");
     sb.append("|---|---:|---:|---:|---:|---:|---:|\n");
     Map<String, Double> lanesUs = new LinkedHashMap<>();
