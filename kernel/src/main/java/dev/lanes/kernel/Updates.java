@@ -152,42 +152,8 @@ public final class Updates {
                           float[] m, int mOff, float[] v, int vOff) {
     String fn = "Updates.adam";
     checkAdam(fn, n, lr, beta1, beta2, eps, step, weightDecay, gradScale, w, wOff, g, gOff, m, mOff, v, vOff);
-
-    FloatVector negAlpha = FloatVector.broadcast(SPECIES, -alpha(lr, beta1, step));
-    FloatVector r = FloatVector.broadcast(SPECIES, rootCorrection(beta2, step));
-    FloatVector epsV = FloatVector.broadcast(SPECIES, eps);
-    FloatVector b1 = FloatVector.broadcast(SPECIES, beta1);
-    FloatVector b2 = FloatVector.broadcast(SPECIES, beta2);
-    FloatVector c1 = FloatVector.broadcast(SPECIES, 1f - beta1);
-    FloatVector c2 = FloatVector.broadcast(SPECIES, 1f - beta2);
-    FloatVector wd = FloatVector.broadcast(SPECIES, weightDecay);
-    FloatVector gs = FloatVector.broadcast(SPECIES, gradScale);
-    int i = 0;
-    for (int bound = SPECIES.loopBound(n); i < bound; i += VL) {
-      FloatVector wv = FloatVector.fromArray(SPECIES, w, wOff + i);
-      FloatVector gv = FloatVector.fromArray(SPECIES, g, gOff + i);
-      FloatVector mv = FloatVector.fromArray(SPECIES, m, mOff + i);
-      FloatVector vv = FloatVector.fromArray(SPECIES, v, vOff + i);
-      FloatVector d = gs.fma(gv, wd.mul(wv));
-      mv = c1.fma(d, b1.mul(mv));
-      vv = c2.mul(d).fma(d, b2.mul(vv));
-      mv.intoArray(m, mOff + i);
-      vv.intoArray(v, vOff + i);
-      negAlpha.fma(mv.div(vv.sqrt().fma(r, epsV)), wv).intoArray(w, wOff + i);
-    }
-    if (i < n) { // inactive lanes may compute 0/0 (eps = 0); they are never stored
-      VectorMask<Float> mask = SPECIES.indexInRange(i, n);
-      FloatVector wv = FloatVector.fromArray(SPECIES, w, wOff + i, mask);
-      FloatVector gv = FloatVector.fromArray(SPECIES, g, gOff + i, mask);
-      FloatVector mv = FloatVector.fromArray(SPECIES, m, mOff + i, mask);
-      FloatVector vv = FloatVector.fromArray(SPECIES, v, vOff + i, mask);
-      FloatVector d = gs.fma(gv, wd.mul(wv));
-      mv = c1.fma(d, b1.mul(mv));
-      vv = c2.mul(d).fma(d, b2.mul(vv));
-      mv.intoArray(m, mOff + i, mask);
-      vv.intoArray(v, vOff + i, mask);
-      negAlpha.fma(mv.div(vv.sqrt().fma(r, epsV)), wv).intoArray(w, wOff + i, mask);
-    }
+    adamLoop(n, false, -alpha(lr, beta1, step), rootCorrection(beta2, step), eps, beta1, beta2, weightDecay,
+        gradScale, w, wOff, g, gOff, m, mOff, v, vOff);
   }
 
   /**
@@ -210,15 +176,26 @@ public final class Updates {
                            float[] m, int mOff, float[] v, int vOff) {
     String fn = "Updates.adamW";
     checkAdam(fn, n, lr, beta1, beta2, eps, step, weightDecay, gradScale, w, wOff, g, gOff, m, mOff, v, vOff);
+    adamLoop(n, true, -alpha(lr, beta1, step), rootCorrection(beta2, step), eps, beta1, beta2,
+        (float) (1 - (double) lr * weightDecay), gradScale, w, wOff, g, gOff, m, mOff, v, vOff);
+  }
 
-    FloatVector negAlpha = FloatVector.broadcast(SPECIES, -alpha(lr, beta1, step));
-    FloatVector r = FloatVector.broadcast(SPECIES, rootCorrection(beta2, step));
+  /**
+   * The loop of {@link #adam} (decoupled false: {@code wdOrDecay} is the weight decay, coupled into
+   * d) and {@link #adamW} (decoupled true: {@code wdOrDecay} is {@code 1 − lr·weightDecay}, applied
+   * to w). The branch on decoupled is loop-invariant.
+   */
+  private static void adamLoop(int n, boolean decoupled, float negAlpha, float r, float eps, float beta1,
+                               float beta2, float wdOrDecay, float gradScale, float[] w, int wOff,
+                               float[] g, int gOff, float[] m, int mOff, float[] v, int vOff) {
+    FloatVector na = FloatVector.broadcast(SPECIES, negAlpha);
+    FloatVector rv = FloatVector.broadcast(SPECIES, r);
     FloatVector epsV = FloatVector.broadcast(SPECIES, eps);
     FloatVector b1 = FloatVector.broadcast(SPECIES, beta1);
     FloatVector b2 = FloatVector.broadcast(SPECIES, beta2);
     FloatVector c1 = FloatVector.broadcast(SPECIES, 1f - beta1);
     FloatVector c2 = FloatVector.broadcast(SPECIES, 1f - beta2);
-    FloatVector decay = FloatVector.broadcast(SPECIES, (float) (1 - (double) lr * weightDecay));
+    FloatVector wd = FloatVector.broadcast(SPECIES, wdOrDecay);
     FloatVector gs = FloatVector.broadcast(SPECIES, gradScale);
     int i = 0;
     for (int bound = SPECIES.loopBound(n); i < bound; i += VL) {
@@ -226,25 +203,25 @@ public final class Updates {
       FloatVector gv = FloatVector.fromArray(SPECIES, g, gOff + i);
       FloatVector mv = FloatVector.fromArray(SPECIES, m, mOff + i);
       FloatVector vv = FloatVector.fromArray(SPECIES, v, vOff + i);
-      FloatVector d = gs.mul(gv);
+      FloatVector d = decoupled ? gs.mul(gv) : gs.fma(gv, wd.mul(wv));
       mv = c1.fma(d, b1.mul(mv));
       vv = c2.mul(d).fma(d, b2.mul(vv));
       mv.intoArray(m, mOff + i);
       vv.intoArray(v, vOff + i);
-      negAlpha.fma(mv.div(vv.sqrt().fma(r, epsV)), decay.mul(wv)).intoArray(w, wOff + i);
+      na.fma(mv.div(vv.sqrt().fma(rv, epsV)), decoupled ? wd.mul(wv) : wv).intoArray(w, wOff + i);
     }
-    if (i < n) {
+    if (i < n) { // inactive lanes may compute 0/0 (eps = 0); they are never stored
       VectorMask<Float> mask = SPECIES.indexInRange(i, n);
       FloatVector wv = FloatVector.fromArray(SPECIES, w, wOff + i, mask);
       FloatVector gv = FloatVector.fromArray(SPECIES, g, gOff + i, mask);
       FloatVector mv = FloatVector.fromArray(SPECIES, m, mOff + i, mask);
       FloatVector vv = FloatVector.fromArray(SPECIES, v, vOff + i, mask);
-      FloatVector d = gs.mul(gv);
+      FloatVector d = decoupled ? gs.mul(gv) : gs.fma(gv, wd.mul(wv));
       mv = c1.fma(d, b1.mul(mv));
       vv = c2.mul(d).fma(d, b2.mul(vv));
       mv.intoArray(m, mOff + i, mask);
       vv.intoArray(v, vOff + i, mask);
-      negAlpha.fma(mv.div(vv.sqrt().fma(r, epsV)), decay.mul(wv)).intoArray(w, wOff + i, mask);
+      na.fma(mv.div(vv.sqrt().fma(rv, epsV)), decoupled ? wd.mul(wv) : wv).intoArray(w, wOff + i, mask);
     }
   }
 

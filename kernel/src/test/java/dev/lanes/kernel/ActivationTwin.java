@@ -3,12 +3,12 @@ package dev.lanes.kernel;
 /**
  * Plain double-precision twins of the activations and their derivatives (with respect to the
  * pre-activation z), written straight from the formulas, for the tests to measure the vector loops
- * against.
+ * against (and, through the kernel's test jar, the network's gradient checks).
  */
-final class ActivationTwin {
+public final class ActivationTwin {
   private ActivationTwin() {}
 
-  static double forward(Activation act, double z) {
+  public static double forward(Activation act, double z) {
     return switch (act.toString()) {
       case "identity" -> z;
       case "relu" -> Math.max(z, 0);
@@ -21,7 +21,7 @@ final class ActivationTwin {
     };
   }
 
-  static double derivative(Activation act, double z) {
+  public static double derivative(Activation act, double z) {
     double s = 1 / (1 + Math.exp(-z));
     return switch (act.toString()) {
       case "identity" -> 1;

@@ -1,6 +1,6 @@
 package dev.lanes.nn;
 
-import dev.lanes.kernel.Activation;
+import dev.lanes.kernel.ActivationTwin;
 
 /**
  * A plain double-precision twin of a network's forward pass and loss (dense layers only), written
@@ -8,19 +8,6 @@ import dev.lanes.kernel.Activation;
  */
 final class Twin {
   private Twin() {}
-
-  static double act(Activation a, double z) {
-    return switch (a.toString()) {
-      case "identity" -> z;
-      case "relu" -> Math.max(z, 0);
-      case "sigmoid" -> 1 / (1 + Math.exp(-z));
-      case "tanh" -> Math.tanh(z);
-      case "gelu" -> 0.5 * z * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (z + 0.044715 * z * z * z)));
-      case "silu" -> z / (1 + Math.exp(-z));
-      case "softplus" -> Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
-      default -> z > 0 ? z : a.slope() * z;
-    };
-  }
 
   /** Mean loss of rows [0, m) of data under params (the network's layout). */
   static double loss(Network net, double[] params, Dataset data, int m) {
@@ -38,7 +25,7 @@ final class Twin {
           for (int i = 0; i < d.in; i++) {
             s += params[d.weights + o * d.in + i] * a[i];
           }
-          z[o] = act(d.act, s);
+          z[o] = ActivationTwin.forward(d.act, s);
         }
         a = z;
       }
