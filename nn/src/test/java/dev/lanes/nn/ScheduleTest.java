@@ -1,0 +1,37 @@
+package dev.lanes.nn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.junit.jupiter.api.Test;
+
+/** The learning-rate schedules' factors at known steps. */
+class ScheduleTest {
+  @Test
+  void stepDecaysEveryNEpochs() {
+    Schedule s = Schedule.step(2, 0.5f);
+    long perEpoch = 10;
+    assertEquals(1f, s.factor(0, 100, perEpoch));
+    assertEquals(1f, s.factor(19, 100, perEpoch));
+    assertEquals(0.5f, s.factor(20, 100, perEpoch));
+    assertEquals(0.25f, s.factor(45, 100, perEpoch));
+    assertThrows(IllegalArgumentException.class, () -> Schedule.step(0, 0.5f));
+  }
+
+  @Test
+  void cosineRunsFromOneToTheFloor() {
+    Schedule s = Schedule.cosine(0.1f);
+    assertEquals(1f, s.factor(0, 100, 10));
+    assertEquals(0.55f, s.factor(50, 100, 10), 1e-6);
+    assertEquals(0.1f, s.factor(100, 100, 10), 1e-6);
+  }
+
+  @Test
+  void warmupRisesLinearlyThenHandsOver() {
+    Schedule s = Schedule.warmup(4, Schedule.constant());
+    assertEquals(0.25f, s.factor(0, 100, 10));
+    assertEquals(0.75f, s.factor(2, 100, 10));
+    assertEquals(1f, s.factor(3, 100, 10));
+    assertEquals(1f, s.factor(50, 100, 10));
+  }
+}
