@@ -67,16 +67,26 @@ public final class Optimizer {
     step = 0;
   }
 
-  /** One update of params from grads at learning rate lr, the gradient scaled by gradScale. */
-  void step(float[] params, float[] grads, float lr, float gradScale) {
-    int n = params.length;
+  /** Starts the next step (Adam's bias corrections count steps from 1). */
+  void advance() {
     step++;
+  }
+
+  /**
+   * The current step's update of params[from, to) from grads at learning rate lr, the gradient
+   * scaled by gradScale. Every element's bits depend only on its own values, so slices may run on
+   * different threads.
+   */
+  void update(int from, int to, float[] params, float[] grads, float lr, float gradScale) {
+    int n = to - from;
     switch (kind) {
-      case SGD -> Updates.sgd(n, lr, weightDecay, gradScale, params, 0, grads, 0);
+      case SGD -> Updates.sgd(n, lr, weightDecay, gradScale, params, from, grads, from);
       case MOMENTUM, NESTEROV -> Updates.momentum(n, lr, momentum, kind == Kind.NESTEROV, weightDecay, gradScale,
-          params, 0, grads, 0, m, 0);
-      case ADAM -> Updates.adam(n, lr, beta1, beta2, eps, step, weightDecay, gradScale, params, 0, grads, 0, m, 0, v, 0);
-      case ADAMW -> Updates.adamW(n, lr, beta1, beta2, eps, step, weightDecay, gradScale, params, 0, grads, 0, m, 0, v, 0);
+          params, from, grads, from, m, from);
+      case ADAM -> Updates.adam(n, lr, beta1, beta2, eps, step, weightDecay, gradScale, params, from, grads, from,
+          m, from, v, from);
+      case ADAMW -> Updates.adamW(n, lr, beta1, beta2, eps, step, weightDecay, gradScale, params, from, grads, from,
+          m, from, v, from);
     }
   }
 

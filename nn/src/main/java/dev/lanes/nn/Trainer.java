@@ -34,6 +34,11 @@ public final class Trainer implements AutoCloseable {
   private final float[] x, targets, logSum, grads;
   private final int[] labels, examples;
   private long step;
+  // the optimizer's update, split into slices across the pool; a field, so a step allocates nothing
+  private final WorkerPool.Task update = this::updateSlice;
+  private float updateRate, updateScale;
+  /** Parameters per worker below which the update is not split (a hand-off costs ~1 µs). */
+  private static final int MIN_UPDATE_PER_WORKER = 1 << 15;
 
   private Trainer(Builder b) {
     net = b.net;
@@ -174,10 +179,26 @@ public final class Trainer implements AutoCloseable {
   private float trainStep(int m, float lr) {
     float loss = backprop(m);
     double squares = gradientSquares();
-    float gradScale = clipNorm > 0 ? (float) Math.min(1, clipNorm / Math.sqrt(squares)) : 1f;
-    optimizer.step(net.params, grads, lr, gradScale);
+    updateRate = lr;
+    updateScale = clipNorm > 0 ? (float) Math.min(1, clipNorm / Math.sqrt(squares)) : 1f;
+    optimizer.advance();
+    int n = net.params.length;
+    int workers = pool == null ? 1 : Math.min(pool.size(), 1 + n / MIN_UPDATE_PER_WORKER);
+    if (workers == 1) {
+      optimizer.update(0, n, net.params, grads, updateRate, updateScale);
+    } else {
+      pool.run(workers, update);
+    }
     step++;
     return loss;
+  }
+
+  /** Worker w's slice of the update: [w·n/W, (w+1)·n/W) rounded to 64 floats. */
+  private void updateSlice(int worker, int workers) {
+    int n = net.params.length;
+    int from = (int) Math.min(n, (long) n * worker / workers / 64 * 64);
+    int to = worker == workers - 1 ? n : (int) Math.min(n, (long) n * (worker + 1) / workers / 64 * 64);
+    optimizer.update(from, to, net.params, grads, updateRate, updateScale);
   }
 
   /** The loss of the first m rows of data and its gradient in {@link #gradients()}; no update. */
