@@ -31,8 +31,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code fused} is {@link Dense#forward} (bias and activation in the GEMM's epilogue);
  * {@code unfused} is the GEMM, then {@link Activation#forward} over Y. Backward: {@code fused} is
  * {@link Dense#backward} (one dZ + db pass, then dW and dX); {@code unfused} runs the derivative
- * pass, a separate column-sum pass for db, then the same two products. Both backward variants
- * first restore dY (it is overwritten with dZ), a copy that costs under 1% here.
+ * pass, a separate column-sum pass for db, then the same two products. Before each backward
+ * variant dY is restored (it is overwritten with dZ), outside the timed span.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

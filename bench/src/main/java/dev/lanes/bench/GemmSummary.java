@@ -5,8 +5,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -33,16 +31,10 @@ public final class GemmSummary {
   private GemmSummary() {}
 
   public static void main(String[] args) throws RunnerException, IOException, ReflectiveOperationException {
-    String mode = args.length > 0 ? args[0] : "quick";
+    Run setup = Run.start(args, "GemmSummary [quick|full] [SHAPE_REGEX]");
+    boolean quick = setup.quick();
+    Path dir = setup.dir();
     String filter = args.length > 1 ? args[1] : null;
-    if (!mode.equals("quick") && !mode.equals("full")) {
-      System.err.println("usage: GemmSummary [quick|full] [SHAPE_REGEX]");
-      System.exit(2);
-    }
-    boolean quick = mode.equals("quick");
-    Path dir = Path.of("bench", "results",
-        LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-    Files.createDirectories(dir);
 
     ChainedOptionsBuilder opt = new OptionsBuilder()
         .include(PeakBench.class.getName())

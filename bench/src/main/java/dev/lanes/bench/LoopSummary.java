@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -34,15 +32,9 @@ public final class LoopSummary {
   private LoopSummary() {}
 
   public static void main(String[] args) throws RunnerException, IOException {
-    String mode = args.length > 0 ? args[0] : "quick";
-    if (!mode.equals("quick") && !mode.equals("full")) {
-      System.err.println("usage: LoopSummary [quick|full] [BENCHMARK_REGEX]");
-      System.exit(2);
-    }
-    boolean quick = mode.equals("quick");
-    Path dir = Path.of("bench", "results",
-        LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-    Files.createDirectories(dir);
+    Run setup = Run.start(args, "LoopSummary [quick|full] [BENCHMARK_REGEX]");
+    boolean quick = setup.quick();
+    Path dir = setup.dir();
     Pattern which = Pattern.compile(args.length > 1 ? args[1] : ".");
     List<RunResult> loopResults = new ArrayList<>();
     List<RunResult> denseResults = new ArrayList<>();

@@ -6,8 +6,6 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -38,11 +36,10 @@ public final class TrainSummary {
   private TrainSummary() {}
 
   public static void main(String[] args) throws RunnerException, IOException, InterruptedException, NoSuchFieldException {
-    boolean quick = args.length == 0 || args[0].equals("quick");
+    Run setup = Run.start(args, "TrainSummary [quick|full] [PYTHON]");
+    boolean quick = setup.quick();
+    Path dir = setup.dir();
     String python = args.length > 1 ? args[1] : "python3";
-    Path dir = Path.of("bench", "results",
-        LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-    Files.createDirectories(dir);
     Collection<RunResult> lanes = new Runner(new OptionsBuilder()
         .include(TrainStepBench.class.getName())
         .addProfiler(GCProfiler.class)

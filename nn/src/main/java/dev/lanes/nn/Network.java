@@ -78,7 +78,14 @@ public final class Network {
   /** Collects layers and checks the whole architecture when it is built. */
   public static final class Builder {
     private final int inputs;
-    private final List<Object[]> specs = new ArrayList<>(); // {"dense", width, act, init} | {"dropout", rate}
+    private final List<Spec> specs = new ArrayList<>();
+
+    /** A layer as asked for, checked when the network is built. */
+    private sealed interface Spec permits DenseSpec, DropoutSpec {}
+
+    private record DenseSpec(int width, Activation act, Init init) implements Spec {}
+
+    private record DropoutSpec(float rate) implements Spec {}
     private Loss loss;
 
     private Builder(int inputs) {
@@ -95,19 +102,19 @@ public final class Network {
 
     /** A dense layer with He-uniform initial weights for ReLU-likes, Glorot-uniform otherwise. */
     public Builder dense(int width, Activation act) {
-      boolean reluLike = act.equals(Activation.RELU) || act.slope() > 0 || act.equals(Activation.GELU)
-          || act.equals(Activation.SILU);
+      boolean reluLike = act != null && (act.equals(Activation.RELU) || act.slope() > 0
+          || act.equals(Activation.GELU) || act.equals(Activation.SILU));
       return dense(width, act, reluLike ? Init.HE_UNIFORM : Init.GLOROT_UNIFORM);
     }
 
     public Builder dense(int width, Activation act, Init init) {
-      specs.add(new Object[] {"dense", width, act, init});
+      specs.add(new DenseSpec(width, act, init));
       return this;
     }
 
     /** Inverted dropout of the previous layer's output with the given rate in [0, 1). */
     public Builder dropout(float rate) {
-      specs.add(new Object[] {"dropout", rate});
+      specs.add(new DropoutSpec(rate));
       return this;
     }
 
@@ -132,26 +139,24 @@ public final class Network {
       int width = inputs;
       int offset = 0;
       for (int i = 0; i < specs.size(); i++) {
-        Object[] s = specs.get(i);
-        if (s[0].equals("dense")) {
-          int out = (Integer) s[1];
-          Activation act = (Activation) s[2];
-          if (out < 1) {
-            throw new IllegalArgumentException("Network: layer " + i + " (dense) has width " + out + "; must be >= 1");
+        Spec spec = specs.get(i);
+        if (spec instanceof DenseSpec s) {
+          if (s.width() < 1) {
+            throw new IllegalArgumentException("Network: layer " + i + " (dense) has width " + s.width() + "; must be >= 1");
           }
-          if (act == null || s[3] == null) {
+          if (s.act() == null || s.init() == null) {
             throw new IllegalArgumentException("Network: layer " + i + " (dense) has no activation or initialiser");
           }
-          if ((long) out * width + out + offset > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("Network: layer " + i + " (dense " + width + "→" + out
+          if ((long) s.width() * width + s.width() + offset > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("Network: layer " + i + " (dense " + width + "→" + s.width()
                 + ") takes the parameter count past 2^31");
           }
-          DenseLayer d = new DenseLayer(width, out, act, (Init) s[3], offset);
+          DenseLayer d = new DenseLayer(width, s.width(), s.act(), s.init(), offset);
           offset += d.parameterCount();
           layers.add(d);
-          width = out;
+          width = s.width();
         } else {
-          float rate = (Float) s[1];
+          float rate = ((DropoutSpec) spec).rate();
           if (!(rate >= 0f && rate < 1f)) {
             throw new IllegalArgumentException("Network: layer " + i + " (dropout) has rate " + rate + "; must be in [0, 1)");
           }

@@ -32,7 +32,7 @@ public final class Trainer implements AutoCloseable {
   // sized once for the batch size (layer l's output, kept pre-activation, gradient, dropout mask)
   private final float[][] out, pre, grad, mask;
   private final float[] x, targets, logSum, grads;
-  private final int[] labels, examples;
+  private final int[] labels, examples, predicted;
   private long step;
   // the optimizer's update, split into slices across the pool; a field, so a step allocates nothing
   private final WorkerPool.Task update = this::updateSlice;
@@ -71,6 +71,7 @@ public final class Trainer implements AutoCloseable {
     labels = new int[batch];
     targets = new float[batch * net.outputs()];
     examples = new int[batch];
+    predicted = new int[batch];
     logSum = new float[batch];
     grads = new float[net.params.length];
     optimizer.bind(net.params.length);
@@ -136,7 +137,6 @@ public final class Trainer implements AutoCloseable {
     check(data, "evaluation");
     double lossSum = 0;
     long correct = 0;
-    int[] predicted = examples; // reused: evaluation runs between steps
     for (int start = 0; start < data.rows; start += batch) {
       int m = Math.min(batch, data.rows - start);
       gather(data, null, start, m);
