@@ -36,6 +36,26 @@ public final class Dense {
   }
 
   /**
+   * {@code Y = act(X·Wᵀ + b)} on the calling thread, with W packed beforehand: for inference,
+   * where the same weights serve every call. X m×k; bias n (null: none); Y m×n. The bits equal
+   * those of the forward on the unpacked W, on any path and thread count.
+   */
+  public static void forward(Activation act, int m, PackedWeights w, float[] x, int xOff, int ldx,
+                             float[] bias, int biasOff, float[] y, int yOff, int ldy) {
+    String fn = "Dense.forward";
+    if (act == null || w == null) {
+      throw new IllegalArgumentException(fn + ": act or w is null");
+    }
+    Checks.size(fn, "m", m);
+    Checks.matrix(fn, "x", x, xOff, ldx, m, w.k);
+    Checks.matrix(fn, "y", y, yOff, ldy, m, w.n);
+    if (bias != null) {
+      Checks.span(fn, "bias", bias, biasOff, w.n);
+    }
+    Gemm.multiplyPacked(m, w, x, xOff, ldx, y, yOff, ldy, act, bias, biasOff);
+  }
+
+  /**
    * The backward of {@link #forward}: {@code dZ = dY ⊙ act'(saved)} written over dY, with
    * {@code db = Σ_rows dZ} in the same pass; then {@code dW = dZᵀ·X + dwBeta·dW} and, unless dx is
    * null, {@code dX = dZ·W}. X m×k; W n×k; saved m×n (Y or pre, as {@link

@@ -16,6 +16,8 @@ import jdk.incubator.vector.FloatVector;
  * paths give the same bits.
  */
 final class GemmInPlace extends GemmCall {
+  /** op(B) already packed whole ({@link PackedWeights}), or null to pack it in this call. */
+  float[] prepacked;
 
   /** Takes this path when packing A would not pay. */
   static boolean suits(boolean transA, int m, int n, int k) {
@@ -25,7 +27,9 @@ final class GemmInPlace extends GemmCall {
   @Override
   void prepare(int workers) {
     ws.ensure(workers, 0, 0);
-    ws.smallB(k * GemmWorkspace.roundUp(n, NR));
+    if (prepacked == null) {
+      ws.smallB(k * GemmWorkspace.roundUp(n, NR));
+    }
   }
 
   /**
@@ -35,11 +39,14 @@ final class GemmInPlace extends GemmCall {
   @Override
   public void run(int worker, int workers) {
     // op(B) packed whole: panel jr (NR columns) at packed[jr*k], row p of it at + p*NR
-    float[] packed = ws.smallB;
-    GemmPacking.packB(transB, b, bOff, ldb, 0, k, 0, n, GemmDriver.split(n, NR, worker, workers),
-        GemmDriver.split(n, NR, worker + 1, workers), packed);
-    if (workers > 1) {
-      pool.barrier();
+    float[] packed = prepacked;
+    if (packed == null) {
+      packed = ws.smallB;
+      GemmPacking.packB(transB, b, bOff, ldb, 0, k, 0, n, GemmDriver.split(n, NR, worker, workers),
+          GemmDriver.split(n, NR, worker + 1, workers), packed);
+      if (workers > 1) {
+        pool.barrier();
+      }
     }
     float[] tile = ws.tile[worker];
     int rowFrom = GemmDriver.split(m, MR, worker, workers);
@@ -60,7 +67,12 @@ final class GemmInPlace extends GemmCall {
         }
       }
       for (; i < rowTo; i++) {
-        for (int j = 0; j < n; j += NR) {
+        int j = 0;
+        for (; j + 3 * NR < n; j += 4 * NR) { // four panels at once: eight FMA chains hide the latency
+          row4(kc, k, a, aOff + i * lda + pc, packed, j * k + pc * NR,
+              c, cOff + i * ldc + j, n - j, alpha, betaK, tile);
+        }
+        for (; j < n; j += NR) {
           row(kc, a, aOff + i * lda + pc, packed, j * k + pc * NR,
               c, cOff + i * ldc + j, Math.min(NR, n - j), alpha, betaK, tile);
         }
@@ -131,5 +143,40 @@ final class GemmInPlace extends GemmCall {
     s0.intoArray(tile, 0);
     s1.intoArray(tile, VL);
     GemmMicroKernel.storeTile(tile, c, ci, 0, 1, nr, alpha, beta);
+  }
+
+  /**
+   * One row of four panels of C (up to 4·NR columns, {@code cols} of them real), each element by
+   * the same FMA chain as {@link #row}; the panels lie k·NR apart in the packed B.
+   */
+  private static void row4(int kc, int k, float[] a, int ai, float[] bp, int bi,
+                           float[] c, int ci, int cols, float alpha, float beta, float[] tile) {
+    FloatVector s0 = FloatVector.zero(SPECIES);
+    FloatVector s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+    int b1 = bi + k * NR, b2 = b1 + k * NR, b3 = b2 + k * NR;
+    for (int p = 0; p < kc; p++) {
+      int o = p * NR;
+      FloatVector av = FloatVector.broadcast(SPECIES, a[ai + p]);
+      s0 = av.fma(FloatVector.fromArray(SPECIES, bp, bi + o), s0);
+      s1 = av.fma(FloatVector.fromArray(SPECIES, bp, bi + o + VL), s1);
+      s2 = av.fma(FloatVector.fromArray(SPECIES, bp, b1 + o), s2);
+      s3 = av.fma(FloatVector.fromArray(SPECIES, bp, b1 + o + VL), s3);
+      s4 = av.fma(FloatVector.fromArray(SPECIES, bp, b2 + o), s4);
+      s5 = av.fma(FloatVector.fromArray(SPECIES, bp, b2 + o + VL), s5);
+      s6 = av.fma(FloatVector.fromArray(SPECIES, bp, b3 + o), s6);
+      s7 = av.fma(FloatVector.fromArray(SPECIES, bp, b3 + o + VL), s7);
+    }
+    s0.intoArray(tile, 0);
+    s1.intoArray(tile, VL);
+    GemmMicroKernel.storeTile(tile, c, ci, 0, 1, NR, alpha, beta);
+    s2.intoArray(tile, 0);
+    s3.intoArray(tile, VL);
+    GemmMicroKernel.storeTile(tile, c, ci + NR, 0, 1, NR, alpha, beta);
+    s4.intoArray(tile, 0);
+    s5.intoArray(tile, VL);
+    GemmMicroKernel.storeTile(tile, c, ci + 2 * NR, 0, 1, NR, alpha, beta);
+    s6.intoArray(tile, 0);
+    s7.intoArray(tile, VL);
+    GemmMicroKernel.storeTile(tile, c, ci + 3 * NR, 0, 1, Math.min(NR, cols - 3 * NR), alpha, beta);
   }
 }

@@ -67,6 +67,37 @@ class DenseTest {
   }
 
   @Test
+  void packedForwardEqualsTheForwardOnUnpackedWeightsBitForBit() {
+    SplittableRandom rnd = new SplittableRandom(33);
+    int[] ms = {1, 2, GemmBlocking.MR - 1, GemmBlocking.MR, GemmBlocking.MR + 1, 64, 131};
+    int[] ns = {1, GemmBlocking.NR - 1, GemmBlocking.NR, GemmBlocking.NR + 1, 3 * GemmBlocking.NR + 1,
+        4 * GemmBlocking.NR, 4 * GemmBlocking.NR + 5, 9 * GemmBlocking.NR + 3};
+    int[] ks = {0, 1, 7, GemmBlocking.KC, GemmBlocking.KC + 1, 2 * GemmBlocking.KC + 77};
+    for (int trial = 0; trial < 90; trial++) {
+      int m = ms[rnd.nextInt(ms.length)], n = ns[rnd.nextInt(ns.length)], k = ks[rnd.nextInt(ks.length)];
+      Activation act = ActivationTwin.ALL[trial % ActivationTwin.ALL.length];
+      GemmCase g = new GemmCase(rnd, false, true, m, n, k, 1f, 0f, 5, 4); // offsets and ld > width
+      float[] bias = trial % 4 == 1 ? null : VectorMathTest.sweep(-2f, 2f, n + 3, trial);
+      PackedWeights w = PackedWeights.of(n, k, g.b, g.bOff, g.ldb);
+      float[] expected = g.c.clone();
+      Dense.forward(POOLS.get(3), act, m, n, k, g.a, g.aOff, g.lda, g.b, g.bOff, g.ldb, bias, 3,
+          null, 0, 0, expected, g.cOff, g.ldc);
+      java.util.Arrays.fill(g.b, Float.NaN); // packing copied W
+      float[] y = g.c.clone();
+      Dense.forward(act, m, w, g.a, g.aOff, g.lda, bias, 3, y, g.cOff, g.ldc);
+      assertArrayEquals(expected, y, act + " m=" + m + " n=" + n + " k=" + k);
+    }
+    PackedWeights w = PackedWeights.of(3, 4, new float[12], 0, 4);
+    assertEquals(3, w.outputs());
+    assertEquals(4, w.inputs());
+    assertThrows(IllegalArgumentException.class, () -> PackedWeights.of(3, 4, new float[11], 0, 4));
+    assertThrows(IllegalArgumentException.class,
+        () -> Dense.forward(Activation.RELU, 2, w, new float[7], 0, 4, null, 0, new float[6], 0, 3));
+    assertThrows(IllegalArgumentException.class,
+        () -> Dense.forward(Activation.RELU, 2, w, new float[8], 0, 4, null, 0, new float[5], 0, 3));
+  }
+
+  @Test
   void fusedBackwardEqualsItsParts() {
     SplittableRandom rnd = new SplittableRandom(32);
     for (int trial = 0; trial < 60; trial++) {
