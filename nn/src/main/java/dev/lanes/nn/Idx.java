@@ -20,9 +20,9 @@ public final class Idx {
   private Idx() {}
 
   /** A malformed IDX file. */
-  public static final class IdxException extends IOException {
+  public static final class IdxException extends BadFileException {
     IdxException(Path file, long offset, String reason) {
-      super(file + " at byte " + offset + ": " + reason);
+      super(file, offset, reason);
     }
   }
 

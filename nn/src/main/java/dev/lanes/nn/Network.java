@@ -26,21 +26,20 @@ public final class Network {
   final Loss loss;
   final float[] params;
 
-  private Network(int inputs, List<Layer> layers, Loss loss, long seed) {
+  private Network(int inputs, List<Layer> layers, Loss loss, float[] params) {
     this.inputs = inputs;
     this.layers = Collections.unmodifiableList(layers);
     this.loss = loss;
+    this.params = params;
+  }
+
+  /** The parameter count of these layers. */
+  private static int parameterCount(List<Layer> layers) {
     int count = 0;
     for (Layer l : layers) {
       count += l.parameterCount();
     }
-    params = new float[count];
-    SplittableRandom rng = new SplittableRandom(seed);
-    for (Layer l : layers) {
-      if (l instanceof DenseLayer d) {
-        d.init.fill(params, d.weights, d.out, d.in, rng.split()); // biases stay 0
-      }
-    }
+    return count;
   }
 
   /** Starts a network whose input rows have {@code inputs} features. */
@@ -63,6 +62,16 @@ public final class Network {
   /** The live parameter array (weights and biases of every layer, in layer order). */
   public float[] parameters() {
     return params;
+  }
+
+  /** A network with the same layers and a copy of the parameters. */
+  public Network copy() {
+    return new Network(inputs, layers, loss, params.clone());
+  }
+
+  /** The number of parameters (weights and biases). */
+  public int parameterCount() {
+    return params.length;
   }
 
   /** One line per layer, e.g. "784 → dense(256, relu) → dense(10, identity) | softmax_cross_entropy". */
@@ -129,6 +138,29 @@ public final class Network {
      * @throws IllegalArgumentException naming the layer and the sizes that do not fit
      */
     public Network build(long seed) {
+      List<Layer> layers = layers();
+      float[] params = new float[Network.parameterCount(layers)];
+      SplittableRandom rng = new SplittableRandom(seed);
+      for (Layer l : layers) {
+        if (l instanceof DenseLayer d) {
+          d.init.fill(params, d.weights, d.out, d.in, rng.split()); // biases stay 0
+        }
+      }
+      return new Network(inputs, layers, loss, params);
+    }
+
+    /** The checked layers (for readers that check a file against them before allocating). */
+    List<Layer> checkedLayers() {
+      return layers();
+    }
+
+    /** The parameter count of the architecture (checked). */
+    long countParameters() {
+      return Network.parameterCount(layers());
+    }
+
+    /** The checked layers, each with its offset in the parameter array. */
+    private List<Layer> layers() {
       if (specs.isEmpty()) {
         throw new IllegalArgumentException("Network: no layers; add at least one dense layer");
       }
@@ -175,7 +207,17 @@ public final class Network {
         throw new IllegalArgumentException("Network: softmax cross-entropy needs >= 2 outputs, the last layer has "
             + last.out + "; use BINARY_CROSS_ENTROPY for one");
       }
-      return new Network(inputs, layers, loss, seed);
+      return layers;
+    }
+
+    /** Checks the architecture and takes {@code params} (not copied) as its parameters, e.g. from a file. */
+    Network build(float[] params) {
+      List<Layer> layers = layers();
+      if (params.length != Network.parameterCount(layers)) {
+        throw new IllegalArgumentException("Network: " + params.length + " parameters given, the architecture has "
+            + Network.parameterCount(layers));
+      }
+      return new Network(inputs, layers, loss, params);
     }
   }
 }
