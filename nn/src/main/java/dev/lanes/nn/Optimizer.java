@@ -1,6 +1,10 @@
 package dev.lanes.nn;
 
 import dev.lanes.kernel.Updates;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
 
 /**
  * An optimizer's hyperparameters and its state over a network's flat parameter array: one
@@ -88,6 +92,57 @@ public final class Optimizer {
       case ADAMW -> Updates.adamW(n, lr, beta1, beta2, eps, step, weightDecay, gradScale, params, from, grads, from,
           m, from, v, from);
     }
+  }
+
+  /** The same hyperparameters with fresh state. */
+  Optimizer copy() {
+    return new Optimizer(kind, learningRate, momentum, beta1, beta2, eps, weightDecay);
+  }
+
+  /** The hyperparameters, for a checkpoint. */
+  Map<String, Object> config() {
+    Map<String, Object> c = new LinkedHashMap<>();
+    c.put("kind", kind.name().toLowerCase(Locale.ROOT));
+    c.put("lr", learningRate);
+    c.put("momentum", momentum);
+    c.put("beta1", beta1);
+    c.put("beta2", beta2);
+    c.put("eps", eps);
+    c.put("weight_decay", weightDecay);
+    return c;
+  }
+
+  /** The optimizer a checkpoint's {@link #config()} describes (fresh state). */
+  static Optimizer fromConfig(Json.Obj c) throws IOException {
+    Kind kind;
+    try {
+      kind = Kind.valueOf(c.string("kind").toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IOException("unknown optimizer '" + ModelFile.abbreviate(c.string("kind")) + "'");
+    }
+    try {
+      return new Optimizer(kind, c.floatValue("lr"), c.floatValue("momentum"), c.floatValue("beta1"),
+          c.floatValue("beta2"), c.floatValue("eps"), c.floatValue("weight_decay"));
+    } catch (IllegalArgumentException e) {
+      throw new IOException(e.getMessage());
+    }
+  }
+
+  /** The state arrays (null where the kind has none) and the step count, for checkpoints. */
+  float[] firstMoments() {
+    return m;
+  }
+
+  float[] secondMoments() {
+    return v;
+  }
+
+  int stepCount() {
+    return step;
+  }
+
+  void restoreStepCount(int step) {
+    this.step = step;
   }
 
   @Override

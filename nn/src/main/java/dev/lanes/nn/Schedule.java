@@ -1,34 +1,125 @@
 package dev.lanes.nn;
 
+import java.util.Locale;
+
 /**
  * A learning-rate schedule: the factor the base learning rate is multiplied by at a step (counted
- * from 0 over the whole run) of a run of {@code totalSteps} steps.
+ * from 0 over the whole run) of a run of {@code totalSteps} steps. The built-in schedules print as
+ * the text {@link #parse} reads ("cosine(0.0)", "warmup(500, step(3, 0.5))"), so checkpoints and
+ * command lines can name them; a schedule of the caller's own must be given again on resume.
  */
 @FunctionalInterface
 public interface Schedule {
   float factor(long step, long totalSteps, long stepsPerEpoch);
 
   static Schedule constant() {
-    return (step, total, perEpoch) -> 1f;
+    return new Constant();
   }
 
   /** Multiplies by gamma after every {@code epochs} epochs (PyTorch's StepLR). */
   static Schedule step(int epochs, float gamma) {
-    if (epochs < 1 || !(gamma > 0)) {
-      throw new IllegalArgumentException("Schedule.step: epochs must be >= 1 and gamma > 0, got " + epochs + ", " + gamma);
-    }
-    return (step, total, perEpoch) -> (float) Math.pow(gamma, step / perEpoch / epochs);
+    return new StepDecay(epochs, gamma);
   }
 
   /** Cosine from 1 down to {@code minFactor} over the run. */
   static Schedule cosine(float minFactor) {
-    return (step, total, perEpoch) ->
-        (float) (minFactor + (1 - minFactor) * 0.5 * (1 + Math.cos(Math.PI * step / Math.max(1, total))));
+    return new Cosine(minFactor);
   }
 
   /** Linear warm-up from 1/steps to 1 over the first {@code steps} steps, then {@code then}. */
   static Schedule warmup(long steps, Schedule then) {
-    return (step, total, perEpoch) ->
-        step < steps ? (float) (step + 1) / steps * then.factor(step, total, perEpoch) : then.factor(step, total, perEpoch);
+    return new Warmup(steps, then);
+  }
+
+  /** The schedule a built-in schedule's {@code toString} describes: constant, step(E, G), cosine(M), warmup(S, ...). */
+  static Schedule parse(String text) {
+    String s = text.trim().toLowerCase(Locale.ROOT);
+    try {
+      if (s.equals("constant")) {
+        return constant();
+      }
+      int open = s.indexOf('(');
+      if (open < 0 || !s.endsWith(")")) {
+        throw new IllegalArgumentException("no arguments");
+      }
+      String name = s.substring(0, open).trim(), args = s.substring(open + 1, s.length() - 1);
+      int comma = args.indexOf(',');
+      return switch (name) {
+        case "cosine" -> cosine(Float.parseFloat(args.trim()));
+        case "step" -> step(Integer.parseInt(args.substring(0, comma).trim()), Float.parseFloat(args.substring(comma + 1).trim()));
+        case "warmup" -> warmup(Long.parseLong(args.substring(0, comma).trim()), parse(args.substring(comma + 1)));
+        default -> throw new IllegalArgumentException("unknown schedule '" + name + "'");
+      };
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("Schedule: cannot read '" + text + "' (" + e.getMessage()
+          + "); known: constant, step(EPOCHS, GAMMA), cosine(MIN_FACTOR), warmup(STEPS, SCHEDULE)", e);
+    }
+  }
+
+  /** True for the schedules {@link #parse} can read back from their {@code toString}. */
+  static boolean isBuiltIn(Schedule s) {
+    return s instanceof Constant || s instanceof StepDecay || s instanceof Cosine
+        || s instanceof Warmup w && isBuiltIn(w.then());
+  }
+
+  record Constant() implements Schedule {
+    @Override
+    public float factor(long step, long total, long perEpoch) {
+      return 1f;
+    }
+
+    @Override
+    public String toString() {
+      return "constant";
+    }
+  }
+
+  record StepDecay(int epochs, float gamma) implements Schedule {
+    public StepDecay {
+      if (epochs < 1 || !(gamma > 0)) {
+        throw new IllegalArgumentException("Schedule.step: epochs must be >= 1 and gamma > 0, got " + epochs + ", " + gamma);
+      }
+    }
+
+    @Override
+    public float factor(long step, long total, long perEpoch) {
+      return (float) StrictMath.pow(gamma, step / perEpoch / epochs);
+    }
+
+    @Override
+    public String toString() {
+      return "step(" + epochs + ", " + gamma + ")";
+    }
+  }
+
+  record Cosine(float minFactor) implements Schedule {
+    @Override
+    public float factor(long step, long total, long perEpoch) {
+      return (float) (minFactor + (1 - minFactor) * 0.5 * (1 + StrictMath.cos(Math.PI * step / Math.max(1, total))));
+    }
+
+    @Override
+    public String toString() {
+      return "cosine(" + minFactor + ")";
+    }
+  }
+
+  record Warmup(long steps, Schedule then) implements Schedule {
+    public Warmup {
+      if (steps < 1 || then == null) {
+        throw new IllegalArgumentException("Schedule.warmup: steps must be >= 1 and a schedule follow, got " + steps);
+      }
+    }
+
+    @Override
+    public float factor(long step, long total, long perEpoch) {
+      float after = then.factor(step, total, perEpoch);
+      return step < steps ? (float) (step + 1) / steps * after : after;
+    }
+
+    @Override
+    public String toString() {
+      return "warmup(" + steps + ", " + then + ")";
+    }
   }
 }

@@ -34,6 +34,8 @@ public final class Trainer implements AutoCloseable {
   private final float[] x, targets, logSum, grads;
   private final int[] labels, examples, predicted;
   private long step;
+  private double epochLossSum; // Σ loss·rows over the current epoch's steps so far
+  private int trainRows; // rows of the training set fit has run on (0: none yet)
   // the optimizer's update, split into slices across the pool; a field, so a step allocates nothing
   private final WorkerPool.Task update = this::updateSlice;
   private float updateRate, updateScale;
@@ -75,6 +77,62 @@ public final class Trainer implements AutoCloseable {
     logSum = new float[batch];
     grads = new float[net.params.length];
     optimizer.bind(net.params.length);
+    if (b.resume != null) {
+      restore(b.resume);
+    }
+  }
+
+  /** A run's state beyond the weights: what a checkpoint holds to continue it bit for bit. */
+  record State(long step, double epochLossSum, int trainRows, int optimizerStep, float[] m, float[] v) {}
+
+  State state() {
+    return new State(step, epochLossSum, trainRows, optimizer.stepCount(), optimizer.firstMoments(),
+        optimizer.secondMoments());
+  }
+
+  private void restore(State s) {
+    if ((s.m() == null) != (optimizer.firstMoments() == null) || (s.v() == null) != (optimizer.secondMoments() == null)) {
+      throw new IllegalArgumentException("Trainer: the checkpoint's optimizer state does not fit " + optimizer
+          + "; resume with the optimizer kind the checkpoint was saved with");
+    }
+    if (s.m() != null) {
+      System.arraycopy(s.m(), 0, optimizer.firstMoments(), 0, s.m().length);
+    }
+    if (s.v() != null) {
+      System.arraycopy(s.v(), 0, optimizer.secondMoments(), 0, s.v().length);
+    }
+    optimizer.restoreStepCount(s.optimizerStep());
+    step = s.step();
+    epochLossSum = s.epochLossSum();
+    trainRows = s.trainRows();
+  }
+
+  Network network() {
+    return net;
+  }
+
+  Optimizer optimizer() {
+    return optimizer;
+  }
+
+  int batchSize() {
+    return batch;
+  }
+
+  int epochs() {
+    return epochs;
+  }
+
+  long seed() {
+    return seed;
+  }
+
+  Schedule schedule() {
+    return schedule;
+  }
+
+  float clipNorm() {
+    return clipNorm;
   }
 
   /**
@@ -86,8 +144,10 @@ public final class Trainer implements AutoCloseable {
   }
 
   /**
-   * Trains for the configured epochs (or until a listener stops it) and returns each epoch's
-   * metrics. {@code validation} may be null.
+   * Trains until the configured epochs are done (or a listener stops it) and returns the metrics
+   * of each epoch it ran. {@code validation} may be null. It continues from the trainer's step
+   * count: after a stop, or on a trainer resumed from a {@link Checkpoint}, it picks up at the same
+   * epoch and batch, with the same shuffle, so the run's bits are those of a run never stopped.
    *
    * @throws TrainingException if the loss or a gradient becomes NaN or infinite
    */
@@ -99,24 +159,33 @@ public final class Trainer implements AutoCloseable {
     int[] order = new int[train.rows];
     long perEpoch = (train.rows + batch - 1) / batch;
     long total = perEpoch * epochs;
+    if (step > 0 && trainRows != 0 && trainRows != train.rows) {
+      throw new IllegalArgumentException("Trainer: the run so far (or the checkpoint it resumed) trained on "
+          + trainRows + " rows per epoch; this training set has " + train.rows + ", so its epochs would not continue");
+    }
+    trainRows = train.rows;
     List<EpochResult> history = new ArrayList<>();
-    for (int epoch = 0; epoch < epochs; epoch++) {
+    int firstEpoch = (int) Math.min(epochs, step / perEpoch); // a resumed run picks up where it stopped
+    for (int epoch = firstEpoch; epoch < epochs; epoch++) {
       long started = System.nanoTime();
       Dataset.shuffle(order, train.rows, Hash.mix(seed, epoch));
-      double lossSum = 0;
+      long first = epoch == firstEpoch ? step % perEpoch : 0;
+      if (first == 0) {
+        epochLossSum = 0;
+      }
       boolean stop = false;
-      for (int start = 0; start < train.rows && !stop; start += batch) {
+      for (int start = (int) (first * batch); start < train.rows && !stop; start += batch) {
         int m = Math.min(batch, train.rows - start);
         gather(train, order, start, m);
         float lr = optimizer.learningRate * schedule.factor(step, total, perEpoch);
         float loss = trainStep(m, lr);
-        lossSum += (double) loss * m;
+        epochLossSum += (double) loss * m;
         for (TrainingListener l : listeners) {
           stop |= !l.onStep(epoch, step - 1, loss);
         }
       }
       float[] val = validation == null ? new float[] {Float.NaN, Float.NaN} : evaluate(validation);
-      EpochResult r = new EpochResult(epoch, step, (float) (lossSum / train.rows), val[0], val[1],
+      EpochResult r = new EpochResult(epoch, step, (float) (epochLossSum / train.rows), val[0], val[1],
           (System.nanoTime() - started) / 1e9);
       history.add(r);
       for (TrainingListener l : listeners) {
@@ -331,6 +400,8 @@ public final class Trainer implements AutoCloseable {
     private float clipNorm;
     private WorkerPool pool;
     private final List<TrainingListener> listeners = new ArrayList<>();
+    private State resume;
+    private String missingSchedule; // a checkpoint's schedule of the caller's own, to be given again
 
     private Builder(Network net) {
       if (net == null) {
@@ -383,6 +454,7 @@ public final class Trainer implements AutoCloseable {
 
     public Builder schedule(Schedule schedule) {
       this.schedule = schedule;
+      this.missingSchedule = null;
       return this;
     }
 
@@ -400,7 +472,18 @@ public final class Trainer implements AutoCloseable {
       return this;
     }
 
+    /** Continues from a checkpoint's state (package-private: {@link Checkpoint#trainer()} sets it). */
+    Builder resume(State state, String missingSchedule) {
+      this.resume = state;
+      this.missingSchedule = missingSchedule;
+      return this;
+    }
+
     public Trainer build() {
+      if (missingSchedule != null) {
+        throw new IllegalStateException("Trainer: the checkpoint was trained with a schedule of the caller's own ("
+            + missingSchedule + "); give it again with schedule(...)");
+      }
       return new Trainer(this);
     }
   }

@@ -34,4 +34,20 @@ class ScheduleTest {
     assertEquals(1f, s.factor(3, 100, 10));
     assertEquals(1f, s.factor(50, 100, 10));
   }
+
+  @Test
+  void builtInSchedulesReadBackFromTheirText() {
+    for (Schedule s : new Schedule[] {Schedule.constant(), Schedule.step(3, 0.5f), Schedule.cosine(0.05f),
+        Schedule.warmup(100, Schedule.warmup(7, Schedule.cosine(0f)))}) {
+      Schedule back = Schedule.parse(s.toString());
+      assertEquals(s, back);
+      assertEquals(s.toString(), back.toString());
+    }
+    assertEquals(Schedule.step(2, 0.1f), Schedule.parse(" STEP(2,0.1) "));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Schedule.parse("linear(3)"));
+    assertEquals(true, e.getMessage().contains("unknown schedule 'linear'"), e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> Schedule.parse("cosine(x)"));
+    assertThrows(IllegalArgumentException.class, () -> Schedule.parse("warmup(0, constant)"));
+    assertEquals(false, Schedule.isBuiltIn((step, total, perEpoch) -> 1f));
+  }
 }
