@@ -1,8 +1,6 @@
 package dev.lanes.bench;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,9 +61,8 @@ public final class TrainSummary {
   }
 
   /**
-   * Runs the PyTorch peer once per thread count, with OpenBLAS and OpenMP held to that count too
-   * (Debian's torch calls a threaded OpenBLAS, which otherwise starts one thread per core on top of
-   * torch's own); returns µs per step by "model|threads" (empty if it could not run).
+   * Runs the PyTorch peer once per thread count, with OpenBLAS and OpenMP held to that count too;
+   * returns µs per step by "model|threads" (empty if it could not run).
    */
   private static Map<String, Double> peer(String python, String models, String threads, int seconds, Path out)
       throws IOException, InterruptedException {
@@ -73,30 +70,16 @@ public final class TrainSummary {
     List<String> lines = new ArrayList<>();
     Pattern cell = Pattern.compile("\"model\": \"([^\"]+)\", \"threads\": (\\d+), \"us_per_step\": ([0-9.eE+-]+)");
     for (String t : threads.split(",")) {
-      ProcessBuilder pb = new ProcessBuilder(python, "bench/peers/torch_train_step.py", models, t,
-          String.valueOf(seconds)).redirectError(ProcessBuilder.Redirect.INHERIT);
-      pb.environment().put("OPENBLAS_NUM_THREADS", t);
-      pb.environment().put("OMP_NUM_THREADS", t);
-      pb.environment().put("OMP_WAIT_POLICY", "PASSIVE"); // spinning OpenMP workers starve OpenBLAS's: 3-7x slower
-      Process p;
-      try {
-        p = pb.start();
-      } catch (IOException e) {
-        System.err.println("PyTorch peer not run (" + e.getMessage() + "): install python3-torch and libopenblas0");
+      List<String> run = Peer.run(python, t, "torch_train_step.py", models, t, String.valueOf(seconds));
+      if (run == null) {
         return us;
       }
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String line; (line = r.readLine()) != null; ) {
-          lines.add(line);
-          System.err.println("torch: " + line);
-          Matcher m = cell.matcher(line);
-          if (m.find()) {
-            us.put(m.group(1) + "|" + m.group(2), Double.parseDouble(m.group(3)));
-          }
+      for (String line : run) {
+        lines.add(line);
+        Matcher m = cell.matcher(line);
+        if (m.find()) {
+          us.put(m.group(1) + "|" + m.group(2), Double.parseDouble(m.group(3)));
         }
-      }
-      if (p.waitFor() != 0) {
-        System.err.println("PyTorch peer exited with " + p.exitValue() + ": is python3-torch installed?");
       }
     }
     Files.write(out, lines, StandardCharsets.UTF_8);
