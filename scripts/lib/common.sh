@@ -79,21 +79,44 @@ lanes_setup_maven() {
   LANES_MVN="$dist/bin/mvn"
 }
 
-# Fashion-MNIST (IDX, gzipped) from Debian's dataset-fashion-mnist, for the tests and the main job.
-LANES_FASHION_MNIST=/usr/share/datasets/fashion-mnist
+# Fashion-MNIST (IDX, gzipped): Debian's dataset-fashion-mnist where apt can install it, else the
+# official files downloaded once into data/fashion-mnist. Exports LANES_FASHION_MNIST (the folder).
+LANES_FASHION_MNIST="${LANES_FASHION_MNIST:-/usr/share/datasets/fashion-mnist}"
+LANES_FASHION_MNIST_URL=http://fashion-mnist.s3-website.eu-central-1.amazonaws.com
 lanes_setup_fashion_mnist() {
+  export LANES_FASHION_MNIST
   [ -f "$LANES_FASHION_MNIST/train-images-idx3-ubyte.gz" ] && return 0
+  local local_copy="$LANES_ROOT/data/fashion-mnist"
+  if [ -f "$local_copy/t10k-labels-idx1-ubyte.gz" ]; then
+    LANES_FASHION_MNIST="$local_copy"
+    return 0
+  fi
   local install="DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist"
   local sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo -n"
   if command -v apt-get >/dev/null 2>&1 && { [ -z "$sudo" ] || sudo -n true 2>/dev/null; }; then
     lanes_log "installing Fashion-MNIST (apt: dataset-fashion-mnist, 30 MB)"
     ($sudo sh -c "$install" || $sudo sh -c "apt-get update -qq && $install") >&2 \
-      || lanes_log "could not install dataset-fashion-mnist; the tests that need it will skip"
-  else
-    lanes_log "Fashion-MNIST is not installed and apt-get cannot run here; the tests that need it will skip." \
-      "Install it with: sudo apt-get install dataset-fashion-mnist"
+      || lanes_log "could not install dataset-fashion-mnist with apt"
   fi
+  [ -f "$LANES_FASHION_MNIST/train-images-idx3-ubyte.gz" ] && return 0
+  if command -v curl >/dev/null 2>&1; then
+    lanes_log "downloading Fashion-MNIST from $LANES_FASHION_MNIST_URL into data/fashion-mnist"
+    mkdir -p "$local_copy"
+    local f ok=1
+    for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do
+      curl -fsSL --retry 2 -o "$local_copy/$f.gz.part" "$LANES_FASHION_MNIST_URL/$f.gz" \
+        && mv "$local_copy/$f.gz.part" "$local_copy/$f.gz" || { ok=0; break; }
+    done
+    if [ "$ok" = 1 ]; then
+      LANES_FASHION_MNIST="$local_copy"
+      return 0
+    fi
+    rm -f "$local_copy"/*.part
+  fi
+  lanes_log "Fashion-MNIST is not installed and could not be fetched; what needs it will skip or stop." \
+    "Install it with: sudo apt-get install dataset-fashion-mnist (or download the four files of" \
+    "$LANES_FASHION_MNIST_URL into data/fashion-mnist)"
 }
 
 # The PyTorch peer: Debian's python3-torch, on OpenBLAS (libopenblas0; without it torch runs on the
@@ -107,7 +130,7 @@ lanes_setup_torch() {
     lanes_log "installing the PyTorch peer (apt: python3-torch libopenblas0)"
     local install="DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch libopenblas0"
     ($sudo sh -c "$install" || $sudo sh -c "apt-get update -qq && $install") >&2 \
-      || lanes_log "could not install python3-torch; the table will have no PyTorch column"
+      || lanes_log "could not install python3-torch; the PyTorch comparisons will be skipped"
     lanes_find_torch_python
   fi
 }

@@ -160,6 +160,11 @@ public final class Checkpoint {
     return state.step();
   }
 
+  /** The run's seed (weights, shuffles, dropout, and a caller's own uses such as a data split). */
+  public long seed() {
+    return seed;
+  }
+
   /** The file's metadata, the caller's keys included. */
   public Map<String, String> metadata() {
     return metadata;

@@ -1,6 +1,5 @@
 package dev.lanes.nn;
 
-
 /**
  * Examples in memory: rows of features in one flat array, with a class label or a target row each.
  */
@@ -53,6 +52,31 @@ public final class Dataset {
 
   public int features() {
     return features;
+  }
+
+  /** Classes (classification) or targets per row (regression). */
+  public int outputs() {
+    return outputs;
+  }
+
+  /** The features, row-major (rows × features); the live array, not a copy. */
+  public float[] x() {
+    return x;
+  }
+
+  /** The class labels, or null for a regression set; the live array. */
+  public int[] labels() {
+    return labels;
+  }
+
+  /** The targets (rows × outputs), or null for a classification set; the live array. */
+  public float[] targets() {
+    return targets;
+  }
+
+  /** The same labels or targets with other features (rows × features). */
+  Dataset withFeatures(float[] x) {
+    return new Dataset(x, rows, features, labels, targets, outputs);
   }
 
   /** A seeded split: the first part has {@code round(fraction·rows)} random rows, the second the rest. */

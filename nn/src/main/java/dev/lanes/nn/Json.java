@@ -177,6 +177,34 @@ final class Json {
       return out;
     }
 
+    List<String> strings(String key) throws IOException {
+      if (!(get(key) instanceof List<?> list)) {
+        throw new IOException(what + "." + key + " is not an array");
+      }
+      List<String> out = new ArrayList<>();
+      for (Object o : list) {
+        if (!(o instanceof String s)) {
+          throw new IOException(what + "." + key + " holds a non-string");
+        }
+        out.add(s);
+      }
+      return out;
+    }
+
+    float[] floats(String key) throws IOException {
+      if (!(get(key) instanceof List<?> list)) {
+        throw new IOException(what + "." + key + " is not an array");
+      }
+      float[] out = new float[list.size()];
+      for (int i = 0; i < out.length; i++) {
+        if (!(list.get(i) instanceof BigDecimal d)) {
+          throw new IOException(what + "." + key + "[" + i + "] is not a number");
+        }
+        out[i] = Float.parseFloat(d.toString());
+      }
+      return out;
+    }
+
     Obj object(String key) throws IOException {
       return new Obj(what + "." + key, get(key));
     }

@@ -33,7 +33,20 @@ public final class ModelFile {
   static final String VERSION_KEY = "lanes.format_version", ARCHITECTURE_KEY = "lanes.architecture";
 
   /** A network read from a file, and the file's metadata (the caller's keys included). */
-  public record Model(Network network, Map<String, String> metadata) {}
+  public record Model(Network network, Map<String, String> metadata) {
+    /** The input transform saved under {@link Transform#METADATA_KEY}, or none. */
+    public Transform transform(Path file) throws IOException {
+      String text = metadata.get(Transform.METADATA_KEY);
+      if (text == null) {
+        return Transform.none();
+      }
+      try {
+        return Transform.parse(text, network.inputs());
+      } catch (IOException e) {
+        throw new BadFileException(file, -1, "__metadata__ " + Transform.METADATA_KEY + ": " + e.getMessage());
+      }
+    }
+  }
 
   /** Saves the network's architecture and weights to {@code file}, atomically. */
   public static void save(Network net, Path file) throws IOException {

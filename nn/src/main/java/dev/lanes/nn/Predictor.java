@@ -25,12 +25,14 @@ public final class Predictor {
   /** Rows per forward block: workspaces stay small, and a block's GEMM still packs well. */
   static final int BLOCK = 64;
   private final Network net;
+  private final Transform transform; // applied to input rows first (a copy in the workspace)
   private final PackedWeights[] packed; // per layer (null for dropout): W packed once, not per call
   private final int widest;
   private final AtomicReferenceArray<float[][]> spare;
 
-  private Predictor(Network net) {
+  private Predictor(Network net, Transform transform) {
     this.net = net;
+    this.transform = transform;
     int widest = 1;
     for (Layer l : net.layers) {
       widest = Math.max(widest, l.outputs());
@@ -47,12 +49,23 @@ public final class Predictor {
 
   /** A predictor on a copy of the network's current weights. */
   public static Predictor of(Network net) {
-    return new Predictor(net.copy());
+    return of(net, Transform.none());
   }
 
-  /** A predictor on the network a model file (or checkpoint) holds. */
+  /** A predictor that transforms each input row as the network's training data was transformed. */
+  public static Predictor of(Network net, Transform transform) {
+    return new Predictor(net.copy(), transform);
+  }
+
+  /** A predictor on the network a model file (or checkpoint) holds, with the input transform it saved. */
   public static Predictor load(Path file) throws IOException {
-    return new Predictor(ModelFile.load(file));
+    ModelFile.Model m = ModelFile.read(file);
+    return new Predictor(m.network(), m.transform(file));
+  }
+
+  /** The transform applied to input rows before the network. */
+  public Transform transform() {
+    return transform;
   }
 
   public int inputs() {
@@ -142,7 +155,7 @@ public final class Predictor {
     float[][] ws = borrow();
     try {
       int k = outputs();
-      float[] logits = ws[ws.length - 1];
+      float[] logits = ws[2];
       for (int i = 0; i < n; i += BLOCK) {
         int m = Math.min(BLOCK, n - i);
         forward(m, rows, rowsOff + i * inputs(), logits, 0, ws);
@@ -159,8 +172,14 @@ public final class Predictor {
     }
   }
 
-  // x m×inputs at x[xOff] → y m×outputs at y[yOff]; ws: two ping-pong blocks, then a logits block
+  // x m×inputs at x[xOff] → y m×outputs at y[yOff]; ws: two ping-pong blocks, logits, transformed x
   private void forward(int m, float[] x, int xOff, float[] y, int yOff, float[][] ws) {
+    if (transform.kind() != Transform.Kind.NONE) {
+      System.arraycopy(x, xOff, ws[3], 0, m * net.inputs);
+      transform.apply(ws[3], 0, m, net.inputs);
+      x = ws[3];
+      xOff = 0;
+    }
     float[] in = x;
     int inOff = xOff, last = net.layers.size() - 1, dense = 0;
     for (int l = 0; l <= last; l++) {
@@ -199,8 +218,9 @@ public final class Predictor {
         return ws;
       }
     }
-    // two ping-pong blocks for hidden layers, and one for the logits of classifyBatch
-    return new float[][] {new float[BLOCK * widest], new float[BLOCK * widest], new float[BLOCK * outputs()]};
+    // two ping-pong blocks for hidden layers, one for the logits of classifyBatch, one for transformed inputs
+    return new float[][] {new float[BLOCK * widest], new float[BLOCK * widest], new float[BLOCK * outputs()],
+        new float[transform.kind() == Transform.Kind.NONE ? 0 : BLOCK * net.inputs]};
   }
 
   private void giveBack(float[][] ws) {

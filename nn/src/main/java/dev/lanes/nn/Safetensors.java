@@ -151,7 +151,7 @@ public final class Safetensors {
       long n = readFully(in, file, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
       if (n < 2 || n > size - 8) {
         throw new BadFileException(file, 0, "header length " + Long.toUnsignedString(n) + ", but " + (size - 8)
-            + " bytes follow it" + (n >= 0 && n < 2 ? " (a header is at least {})" : ""));
+            + " bytes follow it" + (n >= 0 && n < 2 ? " (a header is at least {})" : " (is it a safetensors file?)"));
       }
       if (n > MAX_HEADER) {
         throw new BadFileException(file, 0, "the header length " + n + " exceeds the limit of " + MAX_HEADER + " bytes");

@@ -111,15 +111,17 @@ public final class Trainer implements AutoCloseable {
     return net;
   }
 
-  Optimizer optimizer() {
+  /** The optimizer, for its hyperparameters (its state is the trainer's). */
+  public Optimizer optimizer() {
     return optimizer;
   }
 
-  int batchSize() {
+  public int batchSize() {
     return batch;
   }
 
-  int epochs() {
+  /** Epochs in all, counted from the start of the run (a resumed run included). */
+  public int epochs() {
     return epochs;
   }
 

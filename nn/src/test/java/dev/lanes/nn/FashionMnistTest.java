@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * dataset-fashion-mnist, which scripts/test installs; skips with that advice where it is missing.
  */
 class FashionMnistTest {
-  static final Path DIR = Path.of("/usr/share/datasets/fashion-mnist");
+  static final Path DIR = Path.of(System.getenv().getOrDefault("LANES_FASHION_MNIST", "/usr/share/datasets/fashion-mnist"));
 
   static Dataset load(String part) throws IOException {
     return Idx.load(DIR.resolve(part + "-images-idx3-ubyte.gz"), DIR.resolve(part + "-labels-idx1-ubyte.gz"), 10);

@@ -1,0 +1,356 @@
+package dev.lanes.nn;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CoderResult;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
+import org.apache.commons.csv.DuplicateHeaderMode;
+
+/**
+ * Reads data sets from CSV files with a header row (Apache Commons CSV): one label column, chosen
+ * by name or by 0-based index (the last column by default), and numeric features in every other
+ * column. Class labels may be whole numbers (class = the number) or names (classes in sorted order,
+ * or in the order a model file gives). A bad value or row gives a {@link BadFileException} that
+ * names the file, the line and the column. Lines are the file's own (1-based, counting blank lines
+ * and the lines inside quoted fields); a record is named by the line it starts on.
+ */
+public final class Csv {
+  private Csv() {}
+
+  /** A data set read from CSV, with the names of its feature columns and (classification) of its classes. */
+  public record Table(Dataset data, List<String> featureNames, List<String> classNames) {}
+
+  // spaces around a quoted field are not part of it ("a, \"b\"" is a and b, not a and "b");
+  // empty and duplicate header names are let through here and refused by header(), with the column
+  private static final CSVFormat FORMAT = CSVFormat.DEFAULT.builder()
+      .setHeader().setSkipHeaderRecord(true).setTrim(true).setIgnoreSurroundingSpaces(true).setIgnoreEmptyLines(true)
+      .setAllowMissingColumnNames(true).setDuplicateHeaderMode(DuplicateHeaderMode.ALLOW_ALL).get();
+
+  /** A classification set; the label column is a name, a 0-based index, or null for the last column. */
+  public static Table classification(Path file, String label) throws IOException {
+    return read(file, label, true, null);
+  }
+
+  /** A classification set whose labels must be among {@code classNames} (those a model was trained on). */
+  public static Table classification(Path file, String label, List<String> classNames) throws IOException {
+    return read(file, label, true, classNames);
+  }
+
+  /** A regression set with one numeric target column. */
+  public static Table regression(Path file, String label) throws IOException {
+    return read(file, label, false, null);
+  }
+
+  /**
+   * Feature rows only (for predictions): the columns named {@code featureNames} in that order when
+   * the header has them all, else every column, which must then number {@code featureNames.size()}.
+   */
+  public static Table features(Path file, List<String> featureNames) throws IOException {
+    Parsed parsed = parse(file);
+    List<String> header = parsed.header;
+    List<Row> rows = parsed.rows;
+    int[] columns = header.containsAll(featureNames)
+        ? featureNames.stream().mapToInt(header::indexOf).toArray()
+        : java.util.stream.IntStream.range(0, header.size()).toArray();
+    if (columns.length != featureNames.size()) {
+      throw new BadFileException(file, -1, "line " + parsed.headerLine + ": the header has " + header.size() + " columns ("
+          + ModelFile.abbreviate(String.join(",", header)) + "); the model takes " + featureNames.size()
+          + " features" + (featureNames.isEmpty() ? "" : " (" + ModelFile.abbreviate(String.join(",", featureNames)) + ")"));
+    }
+    float[] x = new float[rows.size() * columns.length];
+    for (int i = 0; i < rows.size(); i++) {
+      Row row = rows.get(i);
+      checkWidth(file, row, header.size());
+      for (int j = 0; j < columns.length; j++) {
+        x[i * columns.length + j] = number(file, row, columns[j], header);
+      }
+    }
+    List<String> names = new ArrayList<>();
+    for (int c : columns) {
+      names.add(header.get(c));
+    }
+    Dataset data = Dataset.regression(x, rows.size(), Math.max(1, columns.length), new float[rows.size()], 1);
+    return new Table(data, names, List.of());
+  }
+
+  /** A record and the line of the file it starts on. */
+  private record Row(CSVRecord record, long line) {}
+
+  /** A file's header (its names checked), the line it is on, and its records. */
+  private record Parsed(List<String> header, long headerLine, List<Row> rows) {}
+
+  private static Table read(Path file, String label, boolean classify, List<String> known) throws IOException {
+    Parsed parsed = parse(file);
+    List<String> header = parsed.header;
+    List<Row> rows = parsed.rows;
+    if (header.size() < 2) {
+      throw new BadFileException(file, -1, "line " + parsed.headerLine + ": the header has " + header.size()
+          + " column; a data set needs a label column and at least one feature");
+    }
+    int y = labelColumn(file, parsed, label);
+    int f = header.size() - 1;
+    float[] x = new float[rows.size() * f];
+    String[] labelText = new String[rows.size()];
+    float[] targets = classify ? null : new float[rows.size()];
+    for (int i = 0; i < rows.size(); i++) {
+      Row row = rows.get(i);
+      checkWidth(file, row, header.size());
+      for (int c = 0, j = 0; c < header.size(); c++) {
+        if (c == y) {
+          if (classify) {
+            labelText[i] = row.record.get(c);
+            if (labelText[i].isEmpty()) {
+              throw new BadFileException(file, -1, "line " + row.line + ", column " + (c + 1) + " ('" + header.get(c)
+                  + "'): the label is empty");
+            }
+          } else {
+            targets[i] = number(file, row, c, header);
+          }
+        } else {
+          x[i * f + j++] = number(file, row, c, header);
+        }
+      }
+    }
+    List<String> features = new ArrayList<>(header);
+    features.remove(y);
+    if (!classify) {
+      return new Table(Dataset.regression(x, rows.size(), f, targets, 1), features, List.of());
+    }
+    List<String> classes = known != null ? known : classes(labelText);
+    Map<String, Integer> index = new LinkedHashMap<>();
+    for (int c = 0; c < classes.size(); c++) {
+      index.put(classes.get(c), c);
+    }
+    int[] labels = new int[rows.size()];
+    for (int i = 0; i < rows.size(); i++) {
+      Integer c = index.get(labelText[i]);
+      if (c == null) {
+        throw new BadFileException(file, -1, "line " + rows.get(i).line + ", column " + (y + 1) + " ('" + header.get(y)
+            + "'): class '" + ModelFile.abbreviate(labelText[i]) + "' is not one of the model's classes "
+            + ModelFile.abbreviate(classes.toString()));
+      }
+      labels[i] = c;
+    }
+    if (classes.size() < 2 && known == null) {
+      throw new BadFileException(file, -1, "column '" + header.get(y) + "' holds " + classes.size()
+          + " class; a classifier needs at least 2");
+    }
+    return new Table(Dataset.classification(x, rows.size(), f, labels, classes.size()), features, classes);
+  }
+
+  /** Whole numbers 0..max as themselves ("0", "1", …), else the distinct names in sorted order. */
+  private static List<String> classes(String[] labels) {
+    TreeSet<String> distinct = new TreeSet<>(Arrays.asList(labels));
+    int max = -1;
+    for (String s : distinct) {
+      if (!s.matches("\\d{1,6}")) {
+        return new ArrayList<>(distinct);
+      }
+      max = Math.max(max, Integer.parseInt(s));
+    }
+    List<String> numbered = new ArrayList<>();
+    for (int c = 0; c <= max; c++) {
+      numbered.add(Integer.toString(c));
+    }
+    // labels such as "007" would not match their number's name: keep them as names instead
+    return numbered.containsAll(distinct) ? numbered : new ArrayList<>(distinct);
+  }
+
+  private static int labelColumn(Path file, Parsed parsed, String label) throws IOException {
+    List<String> header = parsed.header;
+    if (label == null || label.isEmpty()) {
+      return header.size() - 1;
+    }
+    int named = header.indexOf(label);
+    if (named >= 0) {
+      return named;
+    }
+    if (label.matches("\\d+")) {
+      int i = Integer.parseInt(label);
+      if (i < header.size()) {
+        return i;
+      }
+    }
+    throw new BadFileException(file, -1, "line " + parsed.headerLine + ": no label column '" + label + "'; the header has "
+        + ModelFile.abbreviate(String.join(",", header)) + " (give a name or a 0-based index)");
+  }
+
+  private static void checkWidth(Path file, Row row, int width) throws IOException {
+    if (row.record.size() != width) {
+      throw new BadFileException(file, -1, "line " + row.line + " has " + row.record.size() + " fields; the header has "
+          + width);
+    }
+  }
+
+  private static float number(Path file, Row row, int column, List<String> header) throws IOException {
+    String text = row.record.get(column);
+    float v;
+    try {
+      v = Float.parseFloat(text);
+    } catch (NumberFormatException e) {
+      v = Float.NaN;
+      text = "'" + ModelFile.abbreviate(text) + "' is not a number";
+    }
+    if (!Float.isFinite(v)) {
+      throw new BadFileException(file, -1, "line " + row.line + ", column " + (column + 1) + " ('" + header.get(column)
+          + "'): " + (text.endsWith("is not a number") ? text : text + " is not a finite number"));
+    }
+    return v;
+  }
+
+  /**
+   * Reads the file: strict UTF-8 (a byte-order mark is dropped), the header's names checked, and
+   * every record with the line it starts on. The parser's errors (bad quoting) are a BadFileException
+   * naming the line the bad record starts on.
+   */
+  private static Parsed parse(Path file) throws IOException {
+    String text = utf8(file);
+    Lines lines = new Lines(text);
+    try (CSVParser p = open(file, text)) {
+      long headerLine = lines.firstAfter(0);
+      List<String> header = header(file, p.getHeaderNames(), headerLine);
+      List<Row> rows = new ArrayList<>();
+      Iterator<CSVRecord> it = p.iterator();
+      while (true) {
+        long before = p.getCurrentLineNumber(); // the lines the records so far took (blank ones between included)
+        CSVRecord r;
+        try {
+          if (!it.hasNext()) {
+            break;
+          }
+          r = it.next();
+        } catch (UncheckedIOException e) {
+          throw new BadFileException(file, -1, "line " + lines.firstAfter(before) + ": " + e.getCause().getMessage());
+        } catch (IllegalStateException | IllegalArgumentException e) {
+          throw new BadFileException(file, -1, "line " + lines.firstAfter(before) + ": " + e.getMessage());
+        }
+        rows.add(new Row(r, lines.firstAfter(before)));
+      }
+      return new Parsed(header, headerLine, rows);
+    }
+  }
+
+  /** The header's names; an empty or repeated name is refused (a column must be named, and once). */
+  private static List<String> header(Path file, List<String> names, long line) throws IOException {
+    Map<String, Integer> seen = new HashMap<>();
+    for (int c = 0; c < names.size(); c++) {
+      String name = names.get(c) == null ? "" : names.get(c);
+      if (name.isEmpty()) {
+        throw new BadFileException(file, -1, "line " + line + ", column " + (c + 1) + ": the header names no column here ("
+            + ModelFile.abbreviate(String.join(",", names)) + "); every column needs a name");
+      }
+      Integer first = seen.putIfAbsent(name, c);
+      if (first != null) {
+        throw new BadFileException(file, -1, "line " + line + ", column " + (c + 1) + ": the header names '"
+            + ModelFile.abbreviate(name) + "' twice (columns " + (first + 1) + " and " + (c + 1) + ")");
+      }
+    }
+    return names;
+  }
+
+  /** The file as text: strict UTF-8, a leading byte-order mark dropped. */
+  private static String utf8(Path file) throws IOException {
+    byte[] bytes = Files.readAllBytes(file);
+    ByteBuffer in = ByteBuffer.wrap(bytes);
+    CharBuffer out = CharBuffer.allocate(bytes.length); // UTF-8 never gives more chars than bytes
+    var decoder = StandardCharsets.UTF_8.newDecoder(); // reports malformed input, replaces nothing
+    CoderResult result = decoder.decode(in, out, true);
+    if (!result.isError()) {
+      result = decoder.flush(out);
+    }
+    if (result.isError()) {
+      out.flip();
+      throw new BadFileException(file, in.position(), "line " + Lines.lineAt(out.toString(), out.length())
+          + ": not UTF-8 text");
+    }
+    out.flip();
+    if (out.length() > 0 && out.charAt(0) == '\uFEFF') {
+      out.position(1);
+    }
+    return out.toString();
+  }
+
+  private static CSVParser open(Path file, String text) throws IOException {
+    try {
+      return CSVParser.builder().setReader(new StringReader(text)).setFormat(FORMAT).get();
+    } catch (IOException e) { // bad quoting in the header (the text is in memory: nothing else fails)
+      throw new BadFileException(file, -1, "line " + new Lines(text).firstAfter(0) + ": " + e.getMessage());
+    } catch (UncheckedIOException e) {
+      throw new BadFileException(file, -1, "line " + new Lines(text).firstAfter(0) + ": " + e.getCause().getMessage());
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      throw new BadFileException(file, -1, "line " + new Lines(text).firstAfter(0) + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * Line numbers in the text, with line breaks counted as Commons CSV counts them (CR LF, CR or LF
+   * each end a line). A cursor that only moves forward, as records come in file order.
+   */
+  private static final class Lines {
+    private final String text;
+    private int pos; // the start of line `line`
+    private long line = 1;
+
+    Lines(String text) {
+      this.text = text;
+    }
+
+    /**
+     * The first line after line {@code after} that is not empty: where the next record starts, as
+     * the parser skips empty lines before it.
+     */
+    long firstAfter(long after) {
+      while (line <= after && pos < text.length()) {
+        next();
+      }
+      while (pos < text.length() && (text.charAt(pos) == '\n' || text.charAt(pos) == '\r')) {
+        next();
+      }
+      return line;
+    }
+
+    /** The line the character at {@code at} is on (or would be, at the end of the text). */
+    static long lineAt(String text, int at) {
+      long line = 1;
+      for (int i = 0; i < at; i++) {
+        char c = text.charAt(i);
+        if (c == '\r' || (c == '\n' && (i == 0 || text.charAt(i - 1) != '\r'))) {
+          line++;
+        }
+      }
+      return line;
+    }
+
+    private void next() {
+      while (pos < text.length()) {
+        char c = text.charAt(pos++);
+        if (c == '\n') {
+          break;
+        }
+        if (c == '\r') {
+          if (pos < text.length() && text.charAt(pos) == '\n') {
+            pos++;
+          }
+          break;
+        }
+      }
+      line++;
+    }
+  }
+}
