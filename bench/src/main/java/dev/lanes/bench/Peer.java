@@ -4,8 +4,14 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** Runs a PyTorch peer script under {@code bench/peers/} and collects the JSON lines it prints. */
 final class Peer {
@@ -43,5 +49,32 @@ final class Peer {
       System.err.println("PyTorch peer exited with " + p.exitValue() + ": is python3-torch installed?");
     }
     return lines;
+  }
+
+  /**
+   * Runs the script once per entry of {@code runs} (each: the thread count, then the script's
+   * arguments), writes every line to {@code out}, and returns, for each line {@code cell} matches,
+   * group 3 as a number keyed by "group 1|group 2"; stops early (with what it has) if the peer
+   * cannot start.
+   */
+  static Map<String, Double> collect(String python, String script, Pattern cell, Path out, List<List<String>> runs)
+      throws IOException, InterruptedException {
+    Map<String, Double> values = new LinkedHashMap<>();
+    List<String> lines = new ArrayList<>();
+    for (List<String> run : runs) {
+      List<String> got = run(python, run.get(0), script, run.subList(1, run.size()).toArray(new String[0]));
+      if (got == null) {
+        return values;
+      }
+      for (String line : got) {
+        lines.add(line);
+        Matcher m = cell.matcher(line);
+        if (m.find()) {
+          values.put(m.group(1) + "|" + m.group(2), Double.parseDouble(m.group(3)));
+        }
+      }
+    }
+    Files.write(out, lines, StandardCharsets.UTF_8);
+    return values;
   }
 }

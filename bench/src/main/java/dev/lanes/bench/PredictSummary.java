@@ -4,13 +4,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.Param;
@@ -67,24 +65,10 @@ public final class PredictSummary {
    */
   private static Map<String, Double> peer(String python, String batches, int seconds, Path out)
       throws IOException, InterruptedException {
-    Map<String, Double> us = new LinkedHashMap<>();
-    List<String> lines = new ArrayList<>();
     Pattern cell = Pattern.compile("\"case\": \"([^\"]+)\", \"batch\": (\\d+), .*\"us_per_call\": ([0-9.eE+-]+)");
-    for (String[] run : new String[][] {{"1", "single,callers2"}, {"2", "intra2"}}) {
-      List<String> got = Peer.run(python, run[0], "torch_predict.py", batches, run[1], String.valueOf(seconds));
-      if (got == null) {
-        return us;
-      }
-      for (String line : got) {
-        lines.add(line);
-        Matcher m = cell.matcher(line);
-        if (m.find()) {
-          us.put(m.group(1) + "|" + m.group(2), Double.parseDouble(m.group(3)));
-        }
-      }
-    }
-    Files.write(out, lines, StandardCharsets.UTF_8);
-    return us;
+    String time = String.valueOf(seconds);
+    return Peer.collect(python, "torch_predict.py", cell, out,
+        List.of(List.of("1", batches, "single,callers2", time), List.of("2", batches, "intra2", time)));
   }
 
   /** One Lanes cell: median µs per call (per calling thread), samples/s and bytes allocated per call. */

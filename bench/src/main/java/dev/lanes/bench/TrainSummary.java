@@ -10,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.profile.GCProfiler;
@@ -66,24 +65,12 @@ public final class TrainSummary {
    */
   private static Map<String, Double> peer(String python, String models, String threads, int seconds, Path out)
       throws IOException, InterruptedException {
-    Map<String, Double> us = new LinkedHashMap<>();
-    List<String> lines = new ArrayList<>();
     Pattern cell = Pattern.compile("\"model\": \"([^\"]+)\", \"threads\": (\\d+), \"us_per_step\": ([0-9.eE+-]+)");
+    List<List<String>> runs = new ArrayList<>();
     for (String t : threads.split(",")) {
-      List<String> run = Peer.run(python, t, "torch_train_step.py", models, t, String.valueOf(seconds));
-      if (run == null) {
-        return us;
-      }
-      for (String line : run) {
-        lines.add(line);
-        Matcher m = cell.matcher(line);
-        if (m.find()) {
-          us.put(m.group(1) + "|" + m.group(2), Double.parseDouble(m.group(3)));
-        }
-      }
+      runs.add(List.of(t, models, t, String.valueOf(seconds)));
     }
-    Files.write(out, lines, StandardCharsets.UTF_8);
-    return us;
+    return Peer.collect(python, "torch_train_step.py", cell, out, runs);
   }
 
   static String table(Collection<RunResult> lanes, Map<String, Double> torch) {
