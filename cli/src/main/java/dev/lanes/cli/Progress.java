@@ -63,7 +63,7 @@ final class Progress implements TrainingListener {
     steps++;
     if (bar != null) {
       bar.stepTo(Math.min(rows, done));
-      bar.setExtraMessage(String.format(Locale.ROOT, "loss %.4f", lossSum / steps));
+      bar.setExtraMessage(String.format(Locale.ROOT, " | loss %.4f", lossSum / steps));
     }
     return true;
   }

@@ -154,6 +154,26 @@ class LanesTest {
     assertEquals(5, Files.readAllLines(stopped.resolve("metrics.csv")).size());
   }
 
+  @Test
+  void initStartsFromAModelFilesWeights() throws IOException {
+    Path first = dir.resolve("first"), second = dir.resolve("second");
+    assertEquals(0, lanes("train", "--data", csv, "--layers", "10", "--activation", "tanh", "--epochs", "1", "--out", first)
+        .code());
+    Result bad = lanes("train", "--data", csv, "--init", first.resolve("model.safetensors"), "--layers", "5");
+    assertEquals(2, bad.code());
+    assertTrue(bad.err().contains("--init takes the architecture from its file"), bad.err());
+    Result r = lanes("train", "--data", csv, "--init", first.resolve("model.safetensors"), "--epochs", "1",
+        "--optimizer", "sgd", "--lr", "0", "--out", second); // a zero rate: training leaves the weights as they were
+    assertEquals(2, r.code(), "a zero learning rate is refused: " + r.err());
+    r = lanes("train", "--data", csv, "--init", first.resolve("model.safetensors"), "--epochs", "1", "--out", second);
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().startsWith("6 → dense(10, tanh) → dense(3, identity)"), r.out());
+    float[] before = ModelFile.load(first.resolve("model.safetensors")).parameters();
+    float[] after = ModelFile.load(second.resolve("model.safetensors")).parameters();
+    assertEquals(before.length, after.length);
+    assertFalse(java.util.Arrays.equals(before, after), "trained on from the file's weights");
+  }
+
   private static Object[] cat(Object[] a, Object[] b) {
     Object[] all = java.util.Arrays.copyOf(a, a.length + b.length);
     System.arraycopy(b, 0, all, a.length, b.length);
