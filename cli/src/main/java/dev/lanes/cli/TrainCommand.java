@@ -166,6 +166,10 @@ final class TrainCommand implements Callable<Integer> {
     Path dir = out != null ? out : resumeFile != null && resumeFile.getParent() != null
         && resumeFile.getParent().getFileName().toString().equals("checkpoints") && resumeFile.getParent().getParent() != null
         ? resumeFile.getParent().getParent() : Path.of("runs", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+    if (ckpt == null && Files.exists(dir.resolve("metrics.csv"))) { // never train over an earlier run's files
+      throw new ParameterException(spec.commandLine(), dir + " already holds a run (metrics.csv): give another --out, or"
+          + " --resume " + dir + " to continue it");
+    }
     Files.createDirectories(dir.resolve("checkpoints"));
     Trainer.Builder builder = ckpt != null ? ckpt.trainer() : trainerFor(net);
     if (epochs != null) {

@@ -122,6 +122,11 @@ class LanesTest {
     assertEquals("6 → dense(16, relu) → dropout(0.1) → dense(8, relu) → dropout(0.1) → dense(3, identity) | softmax_cross_entropy",
         ModelFile.load(run.resolve("model.safetensors")).toString());
 
+    Result again = lanes("train", "--data", csv, "--epochs", "1", "--out", run);
+    assertEquals(2, again.code());
+    assertTrue(again.err().contains("already holds a run"), again.err());
+    assertEquals(4, Files.readAllLines(run.resolve("metrics.csv")).size(), "the earlier run's files are untouched");
+
     Result eval = lanes("eval", "--model", run.resolve("model.safetensors"), "--data", csv);
     assertEquals(0, eval.code(), eval.err());
     assertTrue(eval.out().contains("accuracy") && eval.out().contains("confusion matrix"), eval.out());
