@@ -1,118 +1,172 @@
 package dev.lanes.bench;
 
+import java.awt.Color;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.lines.SeriesLines;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+import org.openjdk.jmh.results.BenchmarkResult;
 import org.openjdk.jmh.results.RunResult;
-import org.openjdk.jmh.results.format.ResultFormatType;
-import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
-import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
-import org.openjdk.jmh.runner.options.OptionsBuilder;
-import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
- * Runs the FMA peak and the GEMM benchmarks (Lanes and OpenBLAS in one JMH run) and prints one
- * table: GFLOP/s (median over iterations, with min–max), the Lanes/OpenBLAS ratio and the fraction
- * of this machine's measured FMA peak. Writes the raw JMH JSON and the table under
+ * The GEMM suite: {@link GemmBench} (Lanes and OpenBLAS in one JMH run, each Lanes cell next to
+ * its OpenBLAS twin) as one table: GFLOP/s (median over iterations, with min–max), the
+ * Lanes/OpenBLAS ratio pair by pair, the fraction of this machine's measured FMA peak and bytes
+ * allocated per call; and a chart of GFLOP/s against m·n·k. Run alone, it measures the FMA peak
+ * in the same JMH run. Writes the raw JMH JSON, the table and the chart under
  * {@code bench/results/<timestamp>/}.
  *
  * <p>Usage: {@code GemmSummary [quick|full] [SHAPE_REGEX]}
  */
-public final class GemmSummary {
+public final class GemmSummary implements Suite {
+  static final GemmSummary SUITE = new GemmSummary();
+  /** Report's quick subset: sizes from 10⁵ to 10⁹ multiply-adds, squares and each product of a layer. */
+  private static final List<String> SUBSET = List.of("square-128", "square-512", "square-1024", "fwd-32-784-256",
+      "fwd-128-784-256", "dW-128-784-256", "fwd-128-128-10", "dX-256-1024-1024");
+
   private GemmSummary() {}
 
-  public static void main(String[] args) throws RunnerException, IOException, ReflectiveOperationException {
-    Run setup = Run.start(args, "GemmSummary [quick|full] [SHAPE_REGEX]");
-    boolean quick = setup.quick();
-    Path dir = setup.dir();
-    String filter = args.length > 1 ? args[1] : null;
-
-    ChainedOptionsBuilder opt = new OptionsBuilder()
-        .include(PeakBench.class.getName())
-        .include(GemmBench.class.getName())
-        .forks(quick ? 1 : 2)
-        .warmupIterations(quick ? 3 : 5)
-        .warmupTime(TimeValue.milliseconds(quick ? 400 : 1000))
-        .measurementIterations(quick ? 5 : 8)
-        .measurementTime(TimeValue.milliseconds(quick ? 400 : 1000))
-        .resultFormat(ResultFormatType.JSON)
-        .result(dir.resolve("gemm.json").toString());
-    if (filter != null) {
-      List<String> shapes = new ArrayList<>();
-      for (String s : GemmBench.class.getField("shape").getAnnotation(org.openjdk.jmh.annotations.Param.class).value()) {
-        if (s.matches(filter)) {
-          shapes.add(s);
-        }
-      }
-      if (shapes.isEmpty()) {
-        System.err.println("no GEMM shape matches '" + filter + "'");
-        System.exit(2);
-      }
-      opt.param("shape", shapes.toArray(new String[0]));
-    }
-    Collection<RunResult> results = new Runner(opt.build()).run();
-
-    String table = table(results);
-    Files.writeString(dir.resolve("gemm.md"), table, StandardCharsets.UTF_8);
-    PrintStream out = System.out;
-    out.println();
-    out.println(table);
-    out.println("raw JMH JSON and this table: " + dir);
+  public static void main(String[] args) throws RunnerException, IOException, InterruptedException {
+    Run.start(args, "GemmSummary [quick|full] [SHAPE_REGEX]").alone(SUITE);
   }
 
-  static String table(Collection<RunResult> results) {
-    double peakPerCore = 0;
-    Map<String, double[]> gemm = new LinkedHashMap<>(); // key shape|threads|variant → median, min, max GFLOP/s
-    for (RunResult r : results) {
-      var stats = r.getPrimaryResult().getStatistics();
-      String bench = r.getParams().getBenchmark();
-      if (bench.endsWith("PeakBench.fma")) {
-        peakPerCore = PeakBench.flopsPerOp() / stats.getPercentile(50); // ns/op → GFLOP/s
-        continue;
+  static Settings settings(boolean quick) {
+    return quick ? new Settings(1, 3, 400, 5, 400) : new Settings(2, 5, 1000, 8, 1000);
+  }
+
+  @Override
+  public String name() {
+    return "gemm";
+  }
+
+  @Override
+  public List<JmhRun> plan(Run run) {
+    String[] shapes = JmhRun.matching(GemmBench.class, "shape", run.filter());
+    if (run.subset()) {
+      shapes = Arrays.stream(shapes).filter(SUBSET::contains).toArray(String[]::new);
+    }
+    if (shapes.length == 0) {
+      throw new IllegalArgumentException("no GEMM shape matches '" + run.filter() + "'");
+    }
+    return List.of(new JmhRun("gemm", settings(run.quick()), Map.of("shape", shapes), run.limits().withPeak(GemmBench.class)));
+  }
+
+  @Override
+  public double peerSeconds(Run run) {
+    return 0; // OpenBLAS runs inside the JMH run
+  }
+
+  @Override
+  public Section section(Run run, List<Collection<RunResult>> results) {
+    Collection<RunResult> all = results.get(0);
+    Limits limits = Limits.of(all).or(run.limits());
+    Map<String, RunResult> cells = new LinkedHashMap<>(); // shape|threads|variant
+    for (RunResult r : all) {
+      if (r.getParams().getBenchmark().endsWith("GemmBench.sgemm")) {
+        cells.put(r.getParams().getParam("shape") + "|" + r.getParams().getParam("threads") + "|"
+            + r.getParams().getParam("variant"), r);
       }
-      GemmShape s = GemmShape.parse(r.getParams().getParam("shape"));
-      double us2gflops = s.flops() / 1e3; // flops / (µs·1e3) = GFLOP/s
-      gemm.put(r.getParams().getParam("shape") + "|" + r.getParams().getParam("threads") + "|"
-              + r.getParams().getParam("variant"),
-          new double[] {us2gflops / stats.getPercentile(50), us2gflops / stats.getMax(), us2gflops / stats.getMin()});
     }
     StringBuilder sb = new StringBuilder();
-    sb.append(Machine.describe()).append('\n');
-    sb.append(String.format(Locale.ROOT, "FP32 FMA peak measured in this run: %.1f GFLOP/s per core%n%n", peakPerCore));
-    sb.append("| product | m×n×k | thr | Lanes GFLOP/s (min–max) | OpenBLAS GFLOP/s (min–max) | Lanes/OpenBLAS | Lanes % of peak |\n");
-    sb.append("|---|---|---:|---:|---:|---:|---:|\n");
-    for (Map.Entry<String, double[]> e : gemm.entrySet()) {
-      String[] key = e.getKey().split("\\|");
-      if (!key[2].equals("lanes")) {
-        continue;
+    sb.append(String.format(Locale.ROOT, "FP32 FMA peak per core, measured in this run: %.1f GFLOP/s.%n%n",
+        limits.peakPerCore()));
+    sb.append("| product | m×n×k | thr | Lanes GFLOP/s (min–max) | OpenBLAS GFLOP/s (min–max) | Lanes/OpenBLAS "
+        + "| Lanes % of peak | Lanes B/call |\n");
+    sb.append("|---|---|---:|---:|---:|---:|---:|---:|\n");
+    cells.forEach((key, lanes) -> {
+      String[] k = key.split("\\|");
+      if (!k[2].equals("lanes")) {
+        return;
       }
-      GemmShape s = GemmShape.parse(key[0]);
-      int threads = Integer.parseInt(key[1]);
-      double[] lanes = e.getValue();
-      double[] blas = gemm.get(key[0] + "|" + key[1] + "|openblas");
+      GemmShape s = GemmShape.parse(k[0]);
+      int threads = Integer.parseInt(k[1]);
+      Stat gflops = gflops(lanes);
+      RunResult blas = cells.get(k[0] + "|" + k[1] + "|openblas");
       String op = (s.transA() ? "Aᵀ" : "A") + "·" + (s.transB() ? "Bᵀ" : "B");
-      sb.append(String.format(Locale.ROOT, "| %s (%s) | %d×%d×%d | %d | %s | %s | %s | %s |%n",
-          key[0], op, s.m(), s.n(), s.k(), threads, cell(lanes), blas == null ? "–" : cell(blas),
-          blas == null ? "–" : String.format(Locale.ROOT, "%.2f×", lanes[0] / blas[0]),
-          peakPerCore == 0 ? "–" : String.format(Locale.ROOT, "%.0f%%", 100 * lanes[0] / (peakPerCore * threads))));
-    }
-    double[] one = gemm.get("square-1024|1|lanes"), two = gemm.get("square-1024|2|lanes");
+      sb.append(String.format(Locale.ROOT, "| %s (%s) | %d×%d×%d | %d | %s | %s | %s | %s | %.1f |%n",
+          k[0], op, s.m(), s.n(), s.k(), threads, gflops.format("%.1f"), blas == null ? "–" : gflops(blas).format("%.1f"),
+          blas == null ? "–" : perForkRatio(blas, lanes).format("%.2f") + "×",
+          limits.percentOfPeak(gflops.median(), threads), Stat.allocPerOp(lanes)));
+    });
+    RunResult one = cells.get("square-1024|1|lanes"), two = cells.get("square-1024|2|lanes");
     if (one != null && two != null) {
-      sb.append(String.format(Locale.ROOT, "%nLanes square-1024: 2 threads / 1 thread = %.2f×%n", two[0] / one[0]));
+      sb.append(String.format(Locale.ROOT, "%nLanes square-1024: 2 threads / 1 thread = %.2f×%n",
+          gflops(two).median() / gflops(one).median()));
     }
-    return sb.toString();
+    String settings = settings(run.quick()).describe() + ". Each Lanes cell runs right next to its OpenBLAS twin "
+        + "(OpenBLAS 0.3 from org.bytedeco, in-process, same shapes, threads and data sizes); Lanes/OpenBLAS is "
+        + "the median (min–max) of the ratios taken fork by fork." + (run.subset() ? " Quick report: "
+        + SUBSET.size() + " of the " + JmhRun.matching(GemmBench.class, "shape", null).length + " shapes." : "");
+    return new Section("gemm", "GEMM: Lanes and OpenBLAS", settings, sb.toString(), chart(cells, limits.peakPerCore()));
   }
 
-  private static String cell(double[] v) {
-    return String.format(Locale.ROOT, "%.1f (%.1f–%.1f)", v[0], v[1], v[2]);
+  /** GFLOP/s of a cell, from µs per call. */
+  private static Stat gflops(RunResult r) {
+    double flops = GemmShape.parse(r.getParams().getParam("shape")).flops();
+    return Stat.of(r.getPrimaryResult().getStatistics(), us -> flops / (us * 1e3));
+  }
+
+  /** Time of {@code numerator} over time of {@code denominator}, fork by fork (their medians): median, min–max. */
+  private static Stat perForkRatio(RunResult numerator, RunResult denominator) {
+    List<Double> a = forkMedians(numerator), b = forkMedians(denominator);
+    List<Double> ratios = new ArrayList<>();
+    for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
+      ratios.add(a.get(i) / b.get(i));
+    }
+    return Stat.of(ratios);
+  }
+
+  private static List<Double> forkMedians(RunResult r) {
+    List<Double> medians = new ArrayList<>();
+    for (BenchmarkResult fork : r.getBenchmarkResults()) {
+      medians.add(fork.getPrimaryResult().getStatistics().getPercentile(50));
+    }
+    return medians;
+  }
+
+  /**
+   * GFLOP/s against m·n·k, a series per variant and thread count, and the FMA peak of 1 and (with
+   * 2-thread cells) 2 cores as dashed lines across the sizes.
+   */
+  private static XYChart chart(Map<String, RunResult> cells, double peak) {
+    Map<String, List<double[]>> series = new LinkedHashMap<>(); // variant|threads → (m·n·k, GFLOP/s)
+    cells.forEach((key, r) -> {
+      String[] k = key.split("\\|");
+      GemmShape s = GemmShape.parse(k[0]);
+      series.computeIfAbsent(k[2] + "|" + k[1], x -> new ArrayList<>())
+          .add(new double[] {(double) s.m() * s.n() * s.k(), gflops(r).median()});
+    });
+    XYChart chart = Charts.xy("GEMM: GFLOP/s against size", "m·n·k (multiply-adds)", "GFLOP/s");
+    int maxThreads = 1;
+    for (Map.Entry<String, List<double[]>> e : series.entrySet()) {
+      String[] k = e.getKey().split("\\|");
+      boolean lanes = k[0].equals("lanes");
+      int threads = Integer.parseInt(k[1]);
+      XYSeries s = chart.addSeries((lanes ? "Lanes, " : "OpenBLAS, ") + threads + " thr",
+          e.getValue().stream().mapToDouble(p -> p[0]).toArray(), e.getValue().stream().mapToDouble(p -> p[1]).toArray());
+      s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+      s.setMarker(lanes ? SeriesMarkers.CIRCLE : SeriesMarkers.DIAMOND);
+      s.setMarkerColor(Charts.colour(lanes, threads - 1));
+      maxThreads = Math.max(maxThreads, threads);
+    }
+    double[] sizes = series.values().stream().flatMap(List::stream).mapToDouble(p -> p[0]).sorted().toArray();
+    for (int t = 1; t <= maxThreads && !Double.isNaN(peak) && sizes.length > 0; t++) {
+      XYSeries line = chart.addSeries(String.format(Locale.ROOT, "FMA peak, %d core%s: %.0f", t, t == 1 ? "" : "s",
+          peak * t), new double[] {sizes[0], sizes[sizes.length - 1]}, new double[] {peak * t, peak * t});
+      line.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+      line.setMarker(SeriesMarkers.NONE);
+      line.setLineStyle(SeriesLines.DASH_DASH);
+      line.setLineColor(t == 1 ? Color.GRAY : Color.BLACK);
+    }
+    return chart;
   }
 }

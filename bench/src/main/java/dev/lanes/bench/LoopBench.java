@@ -74,6 +74,11 @@ public class LoopBench {
     };
   }
 
+  /** GB/s (bytes read + written) of {@code op} at {@code size} taking {@code micros} µs per call. */
+  static double gigabytesPerSecond(String op, String size, double micros) {
+    return (double) bytesPerElement(op) * elements(size) / (micros * 1e3);
+  }
+
   @Setup(Level.Trial)
   public void setUp() {
     n = elements(size);

@@ -1,128 +1,127 @@
 package dev.lanes.bench;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.List;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
-import org.openjdk.jmh.profile.GCProfiler;
-import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
-import org.openjdk.jmh.results.format.ResultFormatType;
-import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
-import org.openjdk.jmh.runner.options.OptionsBuilder;
-import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
- * Runs {@link LoopBench} and {@link DenseBench} with the GC profiler and prints two
- * tables: each loop's GB/s at L2 and memory sizes against the STREAM copy measured in the same run
- * (with bytes allocated per call), and the dense layer's fused/unfused times against the bare GEMM.
- * Writes the raw JMH JSON and the tables under {@code bench/results/<timestamp>/}.
+ * The loops suite: {@link LoopBench} and {@link DenseBench} with the GC profiler, as two tables:
+ * each loop's GB/s at L2 and memory sizes against the STREAM copy (measured in the same run, or in
+ * the report's limits), with bytes allocated per call, and the dense layer's fused/unfused times
+ * against the bare GEMM. Writes the raw JMH JSON and the tables under
+ * {@code bench/results/<timestamp>/}.
  *
  * <p>Usage: {@code LoopSummary [quick|full] [BENCHMARK_REGEX]}, e.g. {@code quick DenseBench}
  */
-public final class LoopSummary {
+public final class LoopSummary implements Suite {
+  static final LoopSummary SUITE = new LoopSummary();
+  /** Report's quick subset: the copy is in the limits; one loop of each kind; the smaller dense layer. */
+  private static final List<String> OPS = List.of("relu", "relu-back", "gelu", "softmax-ce", "column-sums", "sgd", "adam");
+  private static final String DENSE_SHAPE = "128x784x256";
+  /** Many short iterations: the median rides out slow spells. */
+  private static final Settings QUICK = new Settings(1, 5, 250, 8, 250), FULL = new Settings(1, 8, 1000, 10, 1000);
+
   private LoopSummary() {}
 
-  public static void main(String[] args) throws RunnerException, IOException {
-    Run setup = Run.start(args, "LoopSummary [quick|full] [BENCHMARK_REGEX]");
-    boolean quick = setup.quick();
-    Path dir = setup.dir();
-    Pattern which = Pattern.compile(args.length > 1 ? args[1] : ".");
-    List<RunResult> loopResults = new ArrayList<>();
-    List<RunResult> denseResults = new ArrayList<>();
+  public static void main(String[] args) throws RunnerException, IOException, InterruptedException {
+    Run.start(args, "LoopSummary [quick|full] [BENCHMARK_REGEX]").alone(SUITE);
+  }
+
+  @Override
+  public String name() {
+    return "loops";
+  }
+
+  @Override
+  public List<JmhRun> plan(Run run) {
+    Pattern which = Pattern.compile(run.filter() == null ? "." : run.filter());
+    List<JmhRun> runs = new ArrayList<>();
     if (which.matcher(LoopBench.class.getName()).find()) {
-      loopResults.addAll(run(quick, LoopBench.class.getName(), dir.resolve("loops.json")));
+      runs.add(new JmhRun("loops", run.quick() ? QUICK : FULL,
+          run.subset() ? Map.of("op", OPS.toArray(new String[0])) : Map.of(), List.of(LoopBench.class)));
     }
     if (which.matcher(DenseBench.class.getName()).find()) {
-      denseResults.addAll(run(quick, DenseBench.class.getName(), dir.resolve("dense.json")));
+      runs.add(new JmhRun("dense", run.quick() ? QUICK : FULL,
+          run.subset() ? Map.of("shape", new String[] {DENSE_SHAPE}) : Map.of(), List.of(DenseBench.class)));
     }
-    String tables = Machine.describe() + "\n\n" + loops(loopResults) + "\n" + dense(denseResults);
-    Files.writeString(dir.resolve("loops.md"), tables, StandardCharsets.UTF_8);
-    System.out.println();
-    System.out.println(tables);
-    System.out.println("raw JMH JSON and these tables: " + dir);
+    return runs;
   }
 
-  private static Collection<RunResult> run(boolean quick, String include, Path json) throws RunnerException {
-    OptionsBuilder opt = new OptionsBuilder();
-    opt.include(include)
-        .addProfiler(GCProfiler.class)
-        .forks(1)
-        .warmupIterations(quick ? 5 : 8)
-        .warmupTime(TimeValue.milliseconds(quick ? 250 : 1000))
-        .measurementIterations(quick ? 8 : 10) // many short ones: the median rides out slow spells
-        .measurementTime(TimeValue.milliseconds(quick ? 250 : 1000))
-        .resultFormat(ResultFormatType.JSON)
-        .result(json.toString());
-    return new Runner(opt.build()).run();
+  @Override
+  public double peerSeconds(Run run) {
+    return 0;
   }
 
-  /**
-   * Median µs/op and allocated bytes/op of one result: the median over iterations, since the first
-   * iterations can still see JIT warm-up (code not yet compiled allocates its vectors).
-   */
-  private record Cell(double micros, double bytesPerOp) {
-    static Cell of(RunResult r) {
-      Result<?> alloc = r.getSecondaryResults().get("gc.alloc.rate.norm");
-      return new Cell(r.getPrimaryResult().getStatistics().getPercentile(50),
-          alloc == null ? Double.NaN : alloc.getStatistics().getPercentile(50));
-    }
+  @Override
+  public Section section(Run run, List<Collection<RunResult>> results) {
+    List<RunResult> all = new ArrayList<>();
+    results.forEach(all::addAll);
+    String settings = (run.quick() ? QUICK : FULL).describe() + ". Dense: µs per call of each variant = its mean over "
+        + "the measured iterations." + (run.subset() ? " Quick report: the loops " + String.join(", ", OPS) + " (of "
+        + JmhRun.matching(LoopBench.class, "op", null).length + "; the copy is the limits' run), the dense layer "
+        + DENSE_SHAPE + " only." : "");
+    return new Section("loops", "Loops and fused dense layers", settings,
+        loops(all, Limits.of(all).or(run.limits())) + "\n" + dense(all), null);
   }
 
-  static String loops(Collection<RunResult> results) {
-    Map<String, Cell> cells = new LinkedHashMap<>(); // op|size
+  static String loops(Collection<RunResult> results, Limits limits) {
+    Map<String, RunResult> cells = new LinkedHashMap<>(); // op|size
     for (RunResult r : results) {
       if (r.getParams().getBenchmark().endsWith("LoopBench.run")) {
-        cells.put(r.getParams().getParam("op") + "|" + r.getParams().getParam("size"), Cell.of(r));
+        cells.put(r.getParams().getParam("op") + "|" + r.getParams().getParam("size"), r);
       }
     }
     if (cells.isEmpty()) {
       return "";
     }
-    double copyL2 = gbs(cells.get("copy|l2"), "copy", "l2");
-    double copyMem = gbs(cells.get("copy|memory"), "copy", "memory");
+    double copyL2 = limits.copyL2() == null ? Double.NaN : limits.copyL2().median();
+    double copyMem = limits.copyMemory() == null ? Double.NaN : limits.copyMemory().median();
     StringBuilder sb = new StringBuilder();
     sb.append(String.format(Locale.ROOT, "Loops, one thread. %d Ki floats per array (L2) and %d Mi (memory); "
-        + "GB/s = bytes read + written / time.%n%n", LoopBench.elements("l2") >> 10, LoopBench.elements("memory") >> 20));
-    sb.append("| loop | B/elem | L2 GB/s | % of copy | memory GB/s | % of copy | alloc B/op (L2) |\n");
+        + "GB/s = bytes read + written / time; %% of the STREAM copy (%.1f and %.1f GB/s).%n%n",
+        LoopBench.elements("l2") >> 10, LoopBench.elements("memory") >> 20, copyL2, copyMem));
+    sb.append("| loop | B/elem | L2 GB/s (min–max) | % of copy | memory GB/s (min–max) | % of copy | alloc B/op (L2) |\n");
     sb.append("|---|---:|---:|---:|---:|---:|---:|\n");
     cells.keySet().stream().map(key -> key.split("\\|")[0]).distinct().forEach(op -> {
-      double l2 = gbs(cells.get(op + "|l2"), op, "l2");
-      double mem = gbs(cells.get(op + "|memory"), op, "memory");
-      Cell any = cells.getOrDefault(op + "|l2", cells.get(op + "|memory")); // short ops: per-op figure
-      sb.append(String.format(Locale.ROOT, "| %s | %d | %.1f | %.0f%% | %.1f | %.0f%% | %.2f |%n", op,
-          LoopBench.bytesPerElement(op), l2, 100 * l2 / copyL2, mem, 100 * mem / copyMem, any.bytesPerOp()));
+      Stat l2 = gbs(cells.get(op + "|l2"), op, "l2");
+      Stat mem = gbs(cells.get(op + "|memory"), op, "memory");
+      RunResult any = cells.getOrDefault(op + "|l2", cells.get(op + "|memory")); // short ops: per-op figure
+      sb.append(String.format(Locale.ROOT, "| %s | %d | %s | %.0f%% | %s | %.0f%% | %.2f |%n", op,
+          LoopBench.bytesPerElement(op), l2.format("%.1f"), 100 * l2.median() / copyL2, mem.format("%.1f"),
+          100 * mem.median() / copyMem, Stat.allocPerOp(any)));
     });
     return sb.toString();
   }
 
-  private static double gbs(Cell c, String op, String size) {
-    if (c == null) {
-      return Double.NaN;
+  private static Stat gbs(RunResult r, String op, String size) {
+    if (r == null) {
+      return new Stat(Double.NaN, Double.NaN, Double.NaN);
     }
-    return (double) LoopBench.bytesPerElement(op) * LoopBench.elements(size) / (c.micros() * 1e3);
+    return Stat.of(r.getPrimaryResult().getStatistics(), us -> LoopBench.gigabytesPerSecond(op, size, us));
   }
 
   static String dense(List<RunResult> results) {
-    if (results.isEmpty()) {
-      return "";
-    }
     Map<String, Map<String, Double>> rows = new LinkedHashMap<>(); // shape|act|threads → counter → mean
     Map<String, Double> alloc = new LinkedHashMap<>();
     for (RunResult r : results) {
       var p = r.getParams();
+      if (!p.getBenchmark().contains("DenseBench.")) {
+        continue;
+      }
       String row = p.getParam("shape") + "|" + p.getParam("act") + "|" + p.getParam("threads");
       Map<String, Double> counters = rows.computeIfAbsent(row, key -> new LinkedHashMap<>());
       r.getSecondaryResults().forEach((name, res) -> counters.merge(name, res.getStatistics().getMean(), Double::sum));
-      alloc.merge(row, Cell.of(r).bytesPerOp() / (p.getBenchmark().endsWith("forward") ? 3 : 2), Math::max);
+      alloc.merge(row, Stat.allocPerOp(r) / (p.getBenchmark().endsWith("forward") ? 3 : 2), Math::max);
+    }
+    if (rows.isEmpty()) {
+      return "";
     }
     StringBuilder sb = new StringBuilder();
     sb.append("Dense layer batch×in×out, µs per call. The variants ran interleaved in every invocation, each timed on "
@@ -145,5 +144,4 @@ public final class LoopSummary {
   private static double us(Map<String, Double> counters, String name, double calls) {
     return counters.getOrDefault(name, Double.NaN) / calls / 1e3;
   }
-
 }

@@ -41,8 +41,9 @@ public class PredictBench {
 
     @Setup(Level.Trial)
     public void setUp() {
-      predictor = Predictor.of(Network.builder(784).dense(256, Activation.RELU).dense(128, Activation.RELU).dense(10)
-          .loss(Loss.SOFTMAX_CROSS_ENTROPY).build(1));
+      int[] w = TrainStepBench.widths("mnist");
+      predictor = Predictor.of(Network.builder(w[0]).dense(w[1], Activation.RELU).dense(w[2], Activation.RELU)
+          .dense(w[3]).loss(Loss.SOFTMAX_CROSS_ENTROPY).build(1));
     }
   }
 

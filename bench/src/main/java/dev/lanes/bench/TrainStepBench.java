@@ -52,21 +52,44 @@ public class TrainStepBench {
     return Integer.parseInt(model.split("-")[1]);
   }
 
+  /** Layer widths, input first: mnist 784-256-128-10, wide 784-1024-1024-10, tiny 64-64-64-1. */
+  static int[] widths(String kind) {
+    return switch (kind) {
+      case "mnist" -> new int[] {784, 256, 128, 10};
+      case "wide" -> new int[] {784, 1024, 1024, 10};
+      default -> new int[] {64, 64, 64, 1};
+    };
+  }
+
+  /** Flops of the products of one forward pass per sample: Σ 2·in·out. */
+  static double forwardFlops(int[] widths) {
+    double flops = 0;
+    for (int i = 0; i + 1 < widths.length; i++) {
+      flops += 2.0 * widths[i] * widths[i + 1];
+    }
+    return flops;
+  }
+
+  /**
+   * Flops of the products of one training step per sample: forward, dW, and dX of every layer but
+   * the first (the input needs no gradient); elementwise work and the update not counted.
+   */
+  static double stepFlops(String model) {
+    int[] w = widths(model.split("-")[0]);
+    return 3 * forwardFlops(w) - 2.0 * w[0] * w[1];
+  }
+
   @Setup(Level.Trial)
   public void setUp() {
     String[] parts = model.split("-");
     batch = Integer.parseInt(parts[1]);
     Optimizer opt = parts[2].equals("adam") ? Optimizer.adam(1e-3f) : Optimizer.sgd(1e-3f);
-    Network net;
     SplittableRandom rnd = new SplittableRandom(42);
-    switch (parts[0]) {
-      case "mnist" -> net = Network.builder(784).dense(256, Activation.RELU).dense(128, Activation.RELU).dense(10)
-          .loss(Loss.SOFTMAX_CROSS_ENTROPY).build(1);
-      case "wide" -> net = Network.builder(784).dense(1024, Activation.RELU).dense(1024, Activation.RELU).dense(10)
-          .loss(Loss.SOFTMAX_CROSS_ENTROPY).build(1);
-      default -> net = Network.builder(64).dense(64, Activation.TANH).dense(64, Activation.TANH).dense(1)
-          .loss(Loss.MEAN_SQUARED_ERROR).build(1);
-    }
+    int[] w = widths(parts[0]);
+    boolean tiny = parts[0].equals("tiny");
+    Activation act = tiny ? Activation.TANH : Activation.RELU;
+    Network net = Network.builder(w[0]).dense(w[1], act).dense(w[2], act).dense(w[3])
+        .loss(tiny ? Loss.MEAN_SQUARED_ERROR : Loss.SOFTMAX_CROSS_ENTROPY).build(1);
     float[] x = LoopBench.random(rnd, batch * net.inputs());
     if (net.loss().usesLabels()) {
       data = Dataset.classification(x, batch, net.inputs(), rnd.ints(batch, 0, net.outputs()).toArray(), net.outputs());

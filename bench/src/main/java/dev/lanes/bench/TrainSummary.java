@@ -1,102 +1,147 @@
 package dev.lanes.bench;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
-import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.profile.GCProfiler;
-import org.openjdk.jmh.results.Result;
+import org.knowm.xchart.CategoryChart;
 import org.openjdk.jmh.results.RunResult;
-import org.openjdk.jmh.results.format.ResultFormatType;
-import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
-import org.openjdk.jmh.runner.options.OptionsBuilder;
-import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
- * Runs {@link TrainStepBench} (JMH, with the GC profiler), then the same steps in PyTorch
- * ({@code bench/peers/torch_train_step.py}, same thread counts) right after, and prints them side
- * by side: µs per step, samples/s, the Lanes/PyTorch speed ratio and bytes allocated per step.
- * Writes the JMH JSON, the peer's JSON lines and the table under {@code bench/results/<timestamp>/}.
+ * The train suite: {@link TrainStepBench} (JMH, with the GC profiler), then the same steps in
+ * PyTorch ({@code bench/peers/torch_train_step.py}, same thread counts) right after, side by side:
+ * µs per step, samples/s, the Lanes/PyTorch speed ratio, the fraction of the FMA peak and bytes
+ * allocated per step; and a chart of samples/s per network and batch. Writes the JMH JSON, the
+ * peer's JSON lines, the table and the chart under {@code bench/results/<timestamp>/}.
  *
- * <p>Usage: {@code TrainSummary [quick|full] [PYTHON]}
+ * <p>Usage: {@code TrainSummary [quick|full] [MODEL_REGEX]}; PyTorch's Python: {@code $LANES_PYTHON}.
  */
-public final class TrainSummary {
+public final class TrainSummary implements Suite {
+  static final TrainSummary SUITE = new TrainSummary();
+  /** Report's quick subset: batch 32, 128 and 512 (SGD and Adam), the wide and the tiny network. */
+  private static final List<String> SUBSET = List.of("mnist-32-sgd", "mnist-128-adam", "mnist-512-sgd",
+      "wide-256-sgd", "tiny-64-sgd");
+  private static final Pattern CELL =
+      Pattern.compile("\"model\": \"([^\"]+)\", \"threads\": (\\d+), \"us_per_step\": ([0-9.eE+-]+)");
+  /** A step runs dozens of methods: C2 needs seconds of warm-up before all are compiled. */
+  private static final Settings QUICK = new Settings(1, 8, 1000, 8, 300), FULL = new Settings(1, 8, 1000, 10, 1000);
+
   private TrainSummary() {}
 
-  public static void main(String[] args) throws RunnerException, IOException, InterruptedException, NoSuchFieldException {
-    Run setup = Run.start(args, "TrainSummary [quick|full] [PYTHON]");
-    boolean quick = setup.quick();
-    Path dir = setup.dir();
-    String python = args.length > 1 ? args[1] : "python3";
-    Collection<RunResult> lanes = new Runner(new OptionsBuilder()
-        .include(TrainStepBench.class.getName())
-        .addProfiler(GCProfiler.class)
-        .forks(1)
-        .warmupIterations(8) // a step runs dozens of methods: C2 needs seconds before all are compiled
-        .warmupTime(TimeValue.seconds(1))
-        .measurementIterations(quick ? 8 : 10)
-        .measurementTime(TimeValue.milliseconds(quick ? 300 : 1000))
-        .resultFormat(ResultFormatType.JSON)
-        .result(dir.resolve("train.json").toString())
-        .build()).run();
-    String[] models = TrainStepBench.class.getField("model").getAnnotation(Param.class).value();
-    String[] threads = TrainStepBench.class.getField("threads").getAnnotation(Param.class).value();
-    Map<String, Double> torch = peer(python, String.join(",", models), String.join(",", threads), quick ? 3 : 8,
-        dir.resolve("torch.jsonl"));
-    String table = Machine.describe() + "\n\n" + table(lanes, torch);
-    Files.writeString(dir.resolve("train.md"), table, StandardCharsets.UTF_8);
-    System.out.println();
-    System.out.println(table);
-    System.out.println("raw results and this table: " + dir);
+  public static void main(String[] args) throws RunnerException, IOException, InterruptedException {
+    Run.start(args, "TrainSummary [quick|full] [MODEL_REGEX]").alone(SUITE);
   }
 
-  /**
-   * Runs the PyTorch peer once per thread count, with OpenBLAS and OpenMP held to that count too;
-   * returns µs per step by "model|threads" (empty if it could not run).
-   */
-  private static Map<String, Double> peer(String python, String models, String threads, int seconds, Path out)
-      throws IOException, InterruptedException {
-    Pattern cell = Pattern.compile("\"model\": \"([^\"]+)\", \"threads\": (\\d+), \"us_per_step\": ([0-9.eE+-]+)");
+  private static List<String> models(Run run) {
+    List<String> models = Arrays.stream(JmhRun.matching(TrainStepBench.class, "model", run.filter()))
+        .filter(m -> !run.subset() || SUBSET.contains(m)).toList();
+    if (models.isEmpty()) {
+      throw new IllegalArgumentException("no model matches '" + run.filter() + "'");
+    }
+    return models;
+  }
+
+  private static String[] threads() {
+    return JmhRun.matching(TrainStepBench.class, "threads", null);
+  }
+
+  @Override
+  public String name() {
+    return "train";
+  }
+
+  @Override
+  public List<JmhRun> plan(Run run) {
+    return List.of(new JmhRun("train", run.quick() ? QUICK : FULL, Map.of("model", models(run).toArray(new String[0])),
+        run.limits().withPeak(TrainStepBench.class)));
+  }
+
+  @Override
+  public boolean hasPeer() {
+    return true;
+  }
+
+  @Override
+  public double peerSeconds(Run run) {
+    return Peer.seconds(run.python(), threads().length, models(run).size() * threads().length, Peer.cellSeconds(run));
+  }
+
+  @Override
+  public Section section(Run run, List<Collection<RunResult>> results) throws IOException, InterruptedException {
     List<List<String>> runs = new ArrayList<>();
-    for (String t : threads.split(",")) {
-      runs.add(List.of(t, models, t, String.valueOf(seconds)));
+    for (String t : threads()) {
+      runs.add(List.of(t, String.join(",", models(run)), t, String.valueOf(Peer.cellSeconds(run))));
     }
-    return Peer.collect(python, "torch_train_step.py", cell, out, runs);
+    Map<String, Stat> torch = Peer.collect(run.python(), "torch_train_step.py", CELL,
+        run.dir().resolve("train-torch.jsonl"), runs);
+    Map<String, RunResult> cells = new LinkedHashMap<>(); // model|threads
+    Map<String, Stat> lanesUs = new LinkedHashMap<>();
+    for (RunResult r : results.get(0)) {
+      if (r.getParams().getBenchmark().endsWith("TrainStepBench.step")) {
+        String key = r.getParams().getParam("model") + "|" + r.getParams().getParam("threads");
+        cells.put(key, r);
+        lanesUs.put(key, Stat.of(r.getPrimaryResult().getStatistics(), x -> x));
+      }
+    }
+    Limits limits = Limits.of(results.get(0)).or(run.limits());
+    String settings = (run.quick() ? QUICK : FULL).describe() + ". " + Peer.describe(run) + (run.subset()
+        ? " Quick report: " + SUBSET.size() + " of the " + JmhRun.matching(TrainStepBench.class, "model", null).length
+        + " models." : "");
+    return new Section("train", "Training steps: Lanes and PyTorch", settings,
+        table(cells, lanesUs, torch, limits) + Peer.note(run.python(), torch), chart(lanesUs, torch));
   }
 
-  static String table(Collection<RunResult> lanes, Map<String, Double> torch) {
+  static String table(Map<String, RunResult> cells, Map<String, Stat> lanesUs, Map<String, Stat> torch, Limits limits) {
     StringBuilder sb = new StringBuilder();
-    sb.append("One training step (forward, loss, backward, update), median µs; samples/s = batch / step time. "
-        + "PyTorch 1.13 (Debian, on OpenBLAS) ran right after, same machine, same thread count "
+    sb.append("One training step (forward, loss, backward, update), median µs; samples/s = batch / step time; % of "
+        + "peak counts the products' flops (forward, dW, dX but the input layer's) against the FMA peak of the "
+        + "threads used. PyTorch 1.13 (Debian, on OpenBLAS) ran right after, same machine, same thread count "
         + "(torch.set_num_threads, OPENBLAS_NUM_THREADS, OMP_NUM_THREADS).\n\n");
-    sb.append("| model | thr | Lanes µs | Lanes samples/s | PyTorch µs | Lanes/PyTorch speed | Lanes alloc B/step |\n");
-    sb.append("|---|---:|---:|---:|---:|---:|---:|\n");
-    Map<String, Double> lanesUs = new LinkedHashMap<>();
-    for (RunResult r : lanes) {
-      String model = r.getParams().getParam("model");
-      String thr = r.getParams().getParam("threads");
-      double us = r.getPrimaryResult().getStatistics().getPercentile(50);
-      lanesUs.put(model + "|" + thr, us);
-      Result<?> alloc = r.getSecondaryResults().get("gc.alloc.rate.norm");
-      Double peer = torch.get(model + "|" + thr);
-      sb.append(String.format(Locale.ROOT, "| %s | %s | %.0f | %.0f | %s | %s | %.1f |%n", model, thr, us,
-          TrainStepBench.batchOf(model) / us * 1e6, peer == null ? "–" : String.format(Locale.ROOT, "%.0f", peer),
-          peer == null ? "–" : String.format(Locale.ROOT, "%.2f×", peer / us),
-          alloc == null ? Double.NaN : alloc.getStatistics().getPercentile(50)));
-    }
-    Double one = lanesUs.get("wide-256-sgd|1"), two = lanesUs.get("wide-256-sgd|2");
+    sb.append("| model | thr | Lanes µs (min–max) | Lanes samples/s | PyTorch µs (min–max) | Lanes/PyTorch speed "
+        + "| Lanes % of peak | Lanes alloc B/step |\n");
+    sb.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    cells.forEach((key, r) -> {
+      String model = key.split("\\|")[0], thr = key.split("\\|")[1];
+      Stat us = lanesUs.get(key), peer = torch.get(key);
+      double samples = TrainStepBench.batchOf(model) / us.median() * 1e6;
+      sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %.0f | %s | %s | %s | %.1f |%n", model, thr,
+          us.format("%.0f"), samples, peer == null ? "–" : peer.format("%.0f"),
+          peer == null ? "–" : String.format(Locale.ROOT, "%.2f×", peer.median() / us.median()),
+          limits.percentOfPeak(samples * TrainStepBench.stepFlops(model) / 1e9, Integer.parseInt(thr)),
+          Stat.allocPerOp(r)));
+    });
+    Stat one = lanesUs.get("wide-256-sgd|1"), two = lanesUs.get("wide-256-sgd|2");
     if (one != null && two != null) {
-      sb.append(String.format(Locale.ROOT, "%nLanes wide-256-sgd: 2 threads / 1 thread = %.2f×%n", one / two));
+      sb.append(String.format(Locale.ROOT, "%nLanes wide-256-sgd: 2 threads / 1 thread = %.2f×%n",
+          one.median() / two.median()));
     }
     return sb.toString();
+  }
+
+  /** Samples/s per model, Lanes and PyTorch at each thread count. */
+  private static CategoryChart chart(Map<String, Stat> lanesUs, Map<String, Stat> torchUs) {
+    List<String> models = lanesUs.keySet().stream().map(k -> k.split("\\|")[0]).distinct().toList();
+    CategoryChart chart = Charts.bars("Training steps: samples/s (log scale)", "samples/s");
+    for (String t : threads()) {
+      Charts.bars(chart, "Lanes, " + t + " thr", models, samples(models, t, lanesUs));
+      Charts.bars(chart, "PyTorch, " + t + " thr", models, samples(models, t, torchUs));
+    }
+    return chart;
+  }
+
+  /** Samples/s of each model at {@code threads} from µs per step; null where there is none. */
+  private static List<Double> samples(List<String> models, String threads, Map<String, Stat> micros) {
+    List<Double> samples = new ArrayList<>();
+    for (String m : models) {
+      Stat us = micros.get(m + "|" + threads);
+      samples.add(us == null ? null : TrainStepBench.batchOf(m) / us.median() * 1e6);
+    }
+    return samples;
   }
 }
