@@ -97,7 +97,15 @@ public class TrainStepBench {
       data = Dataset.regression(x, batch, net.inputs(), LoopBench.random(rnd, batch), 1);
     }
     trainer = Trainer.builder(net).optimizer(opt).batchSize(batch).threads(threads).build();
+    // A step of the wide model takes ~40 ms, so its methods reach C2 only after a few hundred
+    // steps, some past JMH's warm-up; until then the vector code runs in C1 and allocates boxes.
+    for (int i = 0; i < WARM_STEPS; i++) {
+      trainer.step(data, 0, batch);
+    }
   }
+
+  /** Steps run before JMH's warm-up, so slow models are compiled by C2 when it starts. */
+  private static final int WARM_STEPS = 400;
 
   @TearDown(Level.Trial)
   public void tearDown() {
