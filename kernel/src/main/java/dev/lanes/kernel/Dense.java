@@ -42,6 +42,15 @@ public final class Dense {
    */
   public static void forward(Activation act, int m, PackedWeights w, float[] x, int xOff, int ldx,
                              float[] bias, int biasOff, float[] y, int yOff, int ldy) {
+    forward(null, act, m, w, x, xOff, ldx, bias, biasOff, y, yOff, ldy);
+  }
+
+  /**
+   * As {@link #forward(Activation, int, PackedWeights, float[], int, int, float[], int, float[], int,
+   * int)} with the caller's scratch (null: the calling thread's own), which one caller uses at a time.
+   */
+  public static void forward(InferenceScratch scratch, Activation act, int m, PackedWeights w, float[] x, int xOff,
+                             int ldx, float[] bias, int biasOff, float[] y, int yOff, int ldy) {
     String fn = "Dense.forward";
     if (act == null || w == null) {
       throw new IllegalArgumentException(fn + ": act or w is null");
@@ -52,7 +61,7 @@ public final class Dense {
     if (bias != null) {
       Checks.span(fn, "bias", bias, biasOff, w.n);
     }
-    Gemm.multiplyPacked(m, w, x, xOff, ldx, y, yOff, ldy, act, bias, biasOff);
+    Gemm.multiplyPacked(scratch, m, w, x, xOff, ldx, y, yOff, ldy, act, bias, biasOff);
   }
 
   /**

@@ -95,20 +95,21 @@ public final class Gemm {
    * {@code C = act(A·Wᵀ + bias)} on the calling thread with W packed beforehand (unchecked; see
    * {@link Dense}): the in-place path, minus its packing.
    */
-  static void multiplyPacked(int m, PackedWeights w, float[] a, int aOff, int lda, float[] c, int cOff, int ldc,
-                             Activation act, float[] bias, int biasOff) {
+  static void multiplyPacked(InferenceScratch scratch, int m, PackedWeights w, float[] a, int aOff, int lda,
+                             float[] c, int cOff, int ldc, Activation act, float[] bias, int biasOff) {
     int n = w.n, k = w.k;
     if (trivial(m, n, k, 1f, 0f, c, cOff, ldc)) {
       act.forward(m, n, c, cOff, ldc, bias, biasOff, null, 0, 0, c, cOff, ldc);
       return;
     }
-    Context ctx = LOCAL.get();
-    ctx.inPlace.prepacked = w.panels;
+    GemmInPlace call = scratch != null ? scratch.inPlace : LOCAL.get().inPlace;
+    GemmWorkspace ws = scratch != null ? scratch.ws : LOCAL.get().ws;
+    call.prepacked = w.panels;
     try {
-      ctx.inPlace.execute(false, true, m, n, k, 1f, a, aOff, lda, w.panels, 0, k, 0f, c, cOff, ldc,
-          act, bias, biasOff, null, 0, 0, ctx.ws, null, 1);
+      call.execute(false, true, m, n, k, 1f, a, aOff, lda, w.panels, 0, k, 0f, c, cOff, ldc,
+          act, bias, biasOff, null, 0, 0, ws, null, 1);
     } finally {
-      ctx.inPlace.prepacked = null;
+      call.prepacked = null;
     }
   }
 

@@ -21,6 +21,7 @@ class DenseTest {
   private static final int[] SIZES = {1, 2, GemmBlocking.VL + 1, GemmBlocking.MR + 1,
       GemmBlocking.NR, GemmBlocking.NR + 3, 37, 61, GemmBlocking.KC + 1};
   private static final List<WorkerPool> POOLS = new ArrayList<>();
+  private static final InferenceScratch SCRATCH = new InferenceScratch();
 
   @BeforeAll
   static void pools() {
@@ -86,6 +87,9 @@ class DenseTest {
       float[] y = g.c.clone();
       Dense.forward(act, m, w, g.a, g.aOff, g.lda, bias, 3, y, g.cOff, g.ldc);
       assertArrayEquals(expected, y, act + " m=" + m + " n=" + n + " k=" + k);
+      y = g.c.clone(); // the caller's scratch instead of the thread's
+      Dense.forward(SCRATCH, act, m, w, g.a, g.aOff, g.lda, bias, 3, y, g.cOff, g.ldc);
+      assertArrayEquals(expected, y, act + " m=" + m + " n=" + n + " k=" + k + " (caller's scratch)");
     }
     PackedWeights w = PackedWeights.of(3, 4, new float[12], 0, 4);
     assertEquals(3, w.outputs());

@@ -1,7 +1,7 @@
 package dev.lanes.nn;
 
-import dev.lanes.kernel.Activation;
 import dev.lanes.kernel.Dense;
+import dev.lanes.kernel.InferenceScratch;
 import dev.lanes.kernel.PackedWeights;
 import dev.lanes.kernel.Reductions;
 import java.io.IOException;
@@ -11,9 +11,11 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 /**
  * Answers predictions from a frozen copy of a network, on many threads at once. It is immutable:
  * its weights are copied when it is made, so training the network on afterwards does not change
- * it. Each call borrows a workspace from a small lock-free pool (one compare-and-set to take it, one
- * to give it back), so the hot path takes no lock and, in steady state, allocates nothing beyond the
- * array it returns; the overloads that write into the caller's array allocate nothing at all.
+ * it. Each call borrows a workspace (its buffers and the kernel's scratch) from a small lock-free
+ * pool (one compare-and-set to take it, one to give it back), so the hot path takes no lock and, in
+ * steady state, allocates nothing beyond the array it returns, however many threads call it, virtual
+ * threads included (nothing is kept per thread); the overloads that write into the caller's array
+ * allocate nothing at all.
  *
  * <p>The outputs are bit-identical to the trainer's forward pass on the same rows, batched or not:
  * every row goes through the same kernels with the same arithmetic. The weights are packed for the
@@ -28,7 +30,7 @@ public final class Predictor {
   private final Transform transform; // applied to input rows first (a copy in the workspace)
   private final PackedWeights[] packed; // per layer (null for dropout): W packed once, not per call
   private final int widest;
-  private final AtomicReferenceArray<float[][]> spare;
+  private final AtomicReferenceArray<Workspace> spare;
 
   private Predictor(Network net, Transform transform) {
     this.net = net;
@@ -97,7 +99,7 @@ public final class Predictor {
   public void predictBatch(float[] rows, int rowsOff, int n, float[] out, int outOff) {
     check(rows, rowsOff, n, inputs(), "rows");
     check(out, outOff, n, outputs(), "out");
-    float[][] ws = borrow();
+    Workspace ws = borrow();
     try {
       for (int i = 0; i < n; i += BLOCK) {
         forward(Math.min(BLOCK, n - i), rows, rowsOff + i * inputs(), out, outOff + i * outputs(), ws);
@@ -124,7 +126,9 @@ public final class Predictor {
     for (int i = 0; i < n; i++) {
       int at = outOff + i * k;
       if (net.loss == Loss.BINARY_CROSS_ENTROPY) {
-        Activation.SIGMOID.forward(k, out, at, out, at);
+        for (int j = 0; j < k; j++) {
+          out[at + j] = (float) (1 / (1 + StrictMath.exp(-(double) out[at + j])));
+        }
       } else {
         softmax(out, at, k);
       }
@@ -152,10 +156,10 @@ public final class Predictor {
     if (net.loss == Loss.MEAN_SQUARED_ERROR) {
       throw new IllegalStateException("Predictor: a network trained with mean squared error predicts values, not classes");
     }
-    float[][] ws = borrow();
+    Workspace ws = borrow();
     try {
       int k = outputs();
-      float[] logits = ws[2];
+      float[] logits = ws.blocks[2];
       for (int i = 0; i < n; i += BLOCK) {
         int m = Math.min(BLOCK, n - i);
         forward(m, rows, rowsOff + i * inputs(), logits, 0, ws);
@@ -173,20 +177,20 @@ public final class Predictor {
   }
 
   // x m×inputs at x[xOff] → y m×outputs at y[yOff]; ws: two ping-pong blocks, logits, transformed x
-  private void forward(int m, float[] x, int xOff, float[] y, int yOff, float[][] ws) {
+  private void forward(int m, float[] x, int xOff, float[] y, int yOff, Workspace ws) {
     if (transform.kind() != Transform.Kind.NONE) {
-      System.arraycopy(x, xOff, ws[3], 0, m * net.inputs);
-      transform.apply(ws[3], 0, m, net.inputs);
-      x = ws[3];
+      System.arraycopy(x, xOff, ws.blocks[3], 0, m * net.inputs);
+      transform.apply(ws.blocks[3], 0, m, net.inputs);
+      x = ws.blocks[3];
       xOff = 0;
     }
     float[] in = x;
     int inOff = xOff, last = net.layers.size() - 1, dense = 0;
     for (int l = 0; l <= last; l++) {
       if (net.layers.get(l) instanceof DenseLayer d) {
-        float[] out = l == last ? y : ws[dense++ & 1]; // never the block it reads
+        float[] out = l == last ? y : ws.blocks[dense++ & 1]; // never the block it reads
         int outOff = l == last ? yOff : 0;
-        Dense.forward(d.act, m, packed[l], in, inOff, d.in, net.params, d.bias, out, outOff, d.out);
+        Dense.forward(ws.scratch, d.act, m, packed[l], in, inOff, d.in, net.params, d.bias, out, outOff, d.out);
         in = out;
         inOff = outOff;
       } // dropout: the identity at inference
@@ -208,22 +212,28 @@ public final class Predictor {
     }
   }
 
-  private float[][] borrow() {
+  /**
+   * One call's buffers: two ping-pong blocks for hidden layers, one for the logits of
+   * classifyBatch, one for transformed inputs; and the kernel's scratch, so no thread keeps its own.
+   */
+  private record Workspace(float[][] blocks, InferenceScratch scratch) {}
+
+  private Workspace borrow() {
     int slots = spare.length();
     int start = (int) (Thread.currentThread().threadId() % slots);
     for (int i = 0; i < slots; i++) {
       int s = (start + i) % slots;
-      float[][] ws = spare.get(s);
+      Workspace ws = spare.get(s);
       if (ws != null && spare.compareAndSet(s, ws, null)) {
         return ws;
       }
     }
-    // two ping-pong blocks for hidden layers, one for the logits of classifyBatch, one for transformed inputs
-    return new float[][] {new float[BLOCK * widest], new float[BLOCK * widest], new float[BLOCK * outputs()],
-        new float[transform.kind() == Transform.Kind.NONE ? 0 : BLOCK * net.inputs]};
+    return new Workspace(new float[][] {new float[BLOCK * widest], new float[BLOCK * widest],
+        new float[BLOCK * outputs()], new float[transform.kind() == Transform.Kind.NONE ? 0 : BLOCK * net.inputs]},
+        new InferenceScratch());
   }
 
-  private void giveBack(float[][] ws) {
+  private void giveBack(Workspace ws) {
     int slots = spare.length();
     int start = (int) (Thread.currentThread().threadId() % slots);
     for (int i = 0; i < slots; i++) {

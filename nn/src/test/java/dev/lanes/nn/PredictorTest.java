@@ -137,13 +137,20 @@ class PredictorTest {
 
   @Test
   void manyThreadsGetTheSingleThreadedAnswers() throws Exception {
+    callers(Executors.newFixedThreadPool(12), 12, 1500);
+  }
+
+  @Test
+  void virtualThreadsToo() throws Exception {
+    callers(Executors.newVirtualThreadPerTaskExecutor(), 200, 50);
+  }
+
+  private static void callers(ExecutorService pool, int threads, int calls) throws Exception {
     Network net = network(Loss.SOFTMAX_CROSS_ENTROPY, 10);
     Predictor p = Predictor.of(net);
     int rows = 300;
     float[] x = random(rows * 70, 4);
     float[] expected = p.predictBatch(x, rows);
-    int threads = 12;
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
       List<Future<Integer>> done = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
@@ -152,7 +159,7 @@ class PredictorTest {
           SplittableRandom r = new SplittableRandom(seed);
           float[] out = new float[70 * 10];
           int checked = 0;
-          for (int call = 0; call < 1500; call++) {
+          for (int call = 0; call < calls; call++) {
             int n = 1 + r.nextInt(call % 10 == 0 ? 70 : 3); // mostly single rows, some multi-block batches
             int first = r.nextInt(rows - n + 1);
             p.predictBatch(x, first * 70, n, out, 0);
@@ -170,7 +177,7 @@ class PredictorTest {
       for (Future<Integer> f : done) {
         total += f.get();
       }
-      assertTrue(total >= threads * 1500L);
+      assertTrue(total >= (long) threads * calls);
     } finally {
       pool.shutdownNow();
     }
