@@ -43,7 +43,10 @@ final class DataSource {
     Csv.Table t = regression ? Csv.regression(dir, label)
         : known != null && !known.classes().isEmpty() ? Csv.classification(dir, label, known.classes())
         : Csv.classification(dir, label);
-    return new Loaded(t.data(), null, new DataSchema(t.featureNames(), t.classNames(), label));
+    if (known != null) {
+      t = Csv.inOrder(dir, t, known.features());
+    }
+    return new Loaded(t.data(), null, new DataSchema(t.featureNames(), t.classNames(), t.labelName()));
   }
 
   private static Path fashionMnist() throws IOException {

@@ -44,7 +44,7 @@ final class EvalCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     ModelFile.Model m = ModelFile.read(model);
     Network net = m.network();
-    DataSchema schema = DataSchema.of(m.metadata());
+    DataSchema schema = m.schema(model);
     boolean regression = net.loss() == Loss.MEAN_SQUARED_ERROR;
     String column = label != null ? label : schema != null && !schema.label().isEmpty() ? schema.label() : null;
     DataSource.Loaded loaded = DataSource.load(data, column, regression, schema);

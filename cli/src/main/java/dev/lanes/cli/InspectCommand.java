@@ -36,7 +36,7 @@ final class InspectCommand implements Callable<Integer> {
     out.printf(Locale.ROOT, "%s (%,d bytes, format version %s)%n", file, Files.size(file), meta.get("lanes.format_version"));
     out.printf(Locale.ROOT, "architecture  %s%n", net);
     out.printf(Locale.ROOT, "parameters    %,d (%d inputs, %d outputs)%n", net.parameterCount(), net.inputs(), net.outputs());
-    DataSchema schema = DataSchema.of(meta);
+    DataSchema schema = m.schema(file);
     if (schema != null) {
       out.printf(Locale.ROOT, "features      %s%n", list(schema.features()));
       if (!schema.classes().isEmpty()) {

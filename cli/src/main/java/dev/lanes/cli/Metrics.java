@@ -44,8 +44,8 @@ final class Metrics {
     }
     try (Reader in = Files.newBufferedReader(csv, StandardCharsets.UTF_8)) {
       for (CSVRecord r : CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(in)) {
-        Row row = new Row(Integer.parseInt(r.get("epoch")), Long.parseLong(r.get("steps")), d(r.get("train_loss")),
-            d(r.get("val_loss")), d(r.get("val_accuracy")), d(r.get("seconds")), d(r.get("samples_per_second")));
+        Row row = new Row(Integer.parseInt(r.get("epoch")), Long.parseLong(r.get("steps")), f(r.get("train_loss")),
+            f(r.get("val_loss")), f(r.get("val_accuracy")), d(r.get("seconds")), d(r.get("samples_per_second")));
         if (row.epoch() < firstEpoch) {
           rows.add(row);
         }
@@ -54,6 +54,11 @@ final class Metrics {
       throw new IOException(csv + ": cannot read the earlier run's metrics (" + e.getMessage()
           + "); move it away to start a new table");
     }
+  }
+
+  /** A metric as written: floats as the floats they were, so a resumed run compares them as a run never stopped. */
+  private static double f(String s) {
+    return s.isEmpty() ? Double.NaN : Float.parseFloat(s);
   }
 
   private static double d(String s) {

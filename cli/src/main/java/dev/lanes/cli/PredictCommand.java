@@ -45,7 +45,7 @@ final class PredictCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     ModelFile.Model m = ModelFile.read(model);
     Network net = m.network();
-    DataSchema schema = DataSchema.of(m.metadata());
+    DataSchema schema = m.schema(model);
     if (schema == null || schema.features().size() != net.inputs()) {
       schema = DataSchema.numbered(net.inputs(), net.outputs());
     }

@@ -138,9 +138,11 @@ final class TrainCommand implements Callable<Integer> {
     Network given = ckpt != null ? ckpt.network() : initial != null ? initial.network() : null;
     boolean regression = given != null ? given.loss() == Loss.MEAN_SQUARED_ERROR : task == Task.regression;
 
-    DataSchema known = saved == null ? null : DataSchema.of(saved);
+    Path savedFile = resumeFile != null ? resumeFile : init;
+    DataSchema known = saved == null ? null : new ModelFile.Model(given, saved).schema(savedFile);
     DataSource.Loaded loaded = DataSource.load(data, label, regression, known);
-    double held = saved != null && saved.containsKey(VALIDATION_KEY) ? Double.parseDouble(saved.get(VALIDATION_KEY))
+    // a checkpoint fixes the split; a model given to --init only its weights and input transform
+    double held = ckpt != null && saved.containsKey(VALIDATION_KEY) ? parseFraction(resumeFile, saved.get(VALIDATION_KEY))
         : validation != null ? validation : 0.1;
     Dataset train = loaded.train(), val = loaded.test();
     if (val == null && held > 0) {
@@ -148,8 +150,10 @@ final class TrainCommand implements Callable<Integer> {
       train = parts[0];
       val = parts[1];
     }
-    Transform transform = saved != null ? new ModelFile.Model(given, saved).transform(resumeFile != null ? resumeFile : init)
-        : Transform.fit(scale != null ? scale : loaded.test() != null ? Transform.Kind.NONE : Transform.Kind.STANDARDIZE, train);
+    Transform transform = saved != null && saved.containsKey(Transform.METADATA_KEY)
+        ? new ModelFile.Model(given, saved).transform(savedFile) // the weights expect what they were trained on
+        : Transform.fit(scale != null ? scale : loaded.test() != null || initial != null ? Transform.Kind.NONE
+            : Transform.Kind.STANDARDIZE, train);
     train = transform.apply(train);
     val = val == null ? null : transform.apply(val);
     Network net = given != null ? given : network(train, loaded.schema());
@@ -199,6 +203,7 @@ final class TrainCommand implements Callable<Integer> {
       run.trainer = trainer;
       int batchSize = trainer.batchSize();
       long perEpoch = (train.rows() + batchSize - 1) / batchSize;
+      run.perEpoch = perEpoch;
       run.metrics.resume((int) (firstStep / perEpoch) + 1);
       int totalEpochs = trainer.epochs();
       Progress progress = new Progress(stdout, Progress.isTerminal(), train.rows(), batchSize, totalEpochs);
@@ -252,6 +257,7 @@ final class TrainCommand implements Callable<Integer> {
     final Map<String, String> meta;
     final Metrics metrics;
     final int rows;
+    long perEpoch;
     Trainer trainer;
     Progress progress;
     Path lastCheckpoint;
@@ -274,7 +280,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public boolean onEpoch(EpochResult r) {
-      if (stop) {
+      if (r.steps() != (r.epoch() + 1) * perEpoch) {
         return false; // a partial epoch, cut short by an interrupt: not recorded
       }
       progress.onEpoch(r);
@@ -290,7 +296,7 @@ final class TrainCommand implements Callable<Integer> {
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
-      return true;
+      return !stop; // an interrupt during the epoch's last step or its validation: this epoch counts
     }
 
     /** Better than every earlier epoch: validation accuracy, else validation loss, else training loss. */
@@ -337,6 +343,10 @@ final class TrainCommand implements Callable<Integer> {
               + " the optimizer, the batch size, the seed and the data split");
         }
       }
+    }
+    if (init != null && spec.commandLine().getParseResult().hasMatchedOption("--scale")) {
+      throw new ParameterException(spec.commandLine(), "--init keeps the input scaling its weights were trained with;"
+          + " leave out --scale");
     }
     if (init != null && spec.commandLine().getParseResult().hasMatchedOption("--layers")) {
       throw new ParameterException(spec.commandLine(), "--init takes the architecture from its file; leave out --layers");
@@ -405,6 +415,19 @@ final class TrainCommand implements Callable<Integer> {
           }).thenComparing(Path::toString))
           .orElseThrow(() -> new BadFileException(dir, -1, "no checkpoint (*.safetensors) to resume from"));
     }
+  }
+
+  private static double parseFraction(Path file, String text) throws BadFileException {
+    try {
+      double v = Double.parseDouble(text);
+      if (v >= 0 && v < 1) {
+        return v;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new BadFileException(file, -1, "__metadata__ " + VALIDATION_KEY + " is '" + text
+        + "', not a fraction in [0, 1)");
   }
 
   private static long seedOf(Checkpoint c) {

@@ -89,7 +89,7 @@ class LanesTest {
     assertEquals(0, lanes("train", "--data", csv, "--layers", "4", "--epochs", "1", "--threads", "1", "--out", run).code());
     Result eval = lanes("eval", "--model", run.resolve("model.safetensors"), "--data", narrow);
     assertEquals(3, eval.code(), eval.err());
-    assertTrue(eval.err().contains("2 features; the model takes 6"), eval.err());
+    assertTrue(eval.err().contains("the feature columns [x, y] are not the model's [a, b, c, d, e, f]"), eval.err());
     Result predict = lanes("predict", "--model", run.resolve("model.safetensors"), "--input", narrow);
     assertEquals(3, predict.code());
     assertTrue(predict.err().contains("the model takes 6 features (a,b,c,d,e,f)"), predict.err());
@@ -130,6 +130,19 @@ class LanesTest {
     Result eval = lanes("eval", "--model", run.resolve("model.safetensors"), "--data", csv);
     assertEquals(0, eval.code(), eval.err());
     assertTrue(eval.out().contains("accuracy") && eval.out().contains("confusion matrix"), eval.out());
+    // the same rows with the feature columns shuffled: eval picks them by name
+    List<String> lines0 = Files.readAllLines(csv);
+    StringBuilder shuffled = new StringBuilder();
+    for (String line : lines0) {
+      String[] f = line.split(",");
+      shuffled.append(String.join(",", f[5], f[3], f[6], f[0], f[4], f[1], f[2])).append('\n');
+    }
+    Path reordered = dir.resolve("reordered.csv");
+    Files.writeString(reordered, shuffled);
+    Result eval2 = lanes("eval", "--model", run.resolve("model.safetensors"), "--data", reordered);
+    assertEquals(0, eval2.code(), eval2.err());
+    assertEquals(eval.out().replace(csv.toString(), "DATA"), eval2.out().replace(reordered.toString(), "DATA"));
+
     Path predictions = dir.resolve("predictions.csv");
     Result predict = lanes("predict", "--model", run.resolve("model.safetensors"), "--input", inputs, "--output", predictions);
     assertEquals(0, predict.code(), predict.err());

@@ -118,12 +118,12 @@ public final class Checkpoint {
       optimizer.bind(0); // tells which state tensors this kind keeps
       float[] m = state(file, c, M, net, optimizer.firstMoments() != null);
       float[] v = state(file, c, V, net, optimizer.secondMoments() != null);
-      Trainer.State state = new Trainer.State(step, t.doubleValue("epoch_loss_sum"), rows, optimizerStep, m, v);
+      Trainer.State state = new Trainer.State(step, t.doubleValue("epoch_loss_sum"), rows, batch, optimizerStep, m, v);
       return new Checkpoint(net, c.metadata(), state, optimizer, batch, epochs, t.longValue("seed"),
           t.floatValue("clip_norm"), t.string("schedule"));
     } catch (BadFileException e) {
       throw e;
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
       throw new BadFileException(file, -1, "__metadata__ " + TRAINING_KEY + ": " + e.getMessage());
     }
   }
@@ -173,7 +173,9 @@ public final class Checkpoint {
   /**
    * A trainer builder set up as the saved run was (optimizer, batch size, epochs, seed, clipping,
    * schedule) that restores its state when built; threads, pool and listeners are the caller's to
-   * add, and the epochs may be raised to train longer. Each call gives a fresh optimizer.
+   * add, and the epochs may be raised to train longer. Each call gives a fresh optimizer with the
+   * saved state, but every trainer trains {@link #network()} in place: to retry from the checkpoint,
+   * load it again.
    */
   public Trainer.Builder trainer() {
     Trainer.Builder b = Trainer.builder(net)

@@ -33,8 +33,8 @@ import org.apache.commons.csv.DuplicateHeaderMode;
 public final class Csv {
   private Csv() {}
 
-  /** A data set read from CSV, with the names of its feature columns and (classification) of its classes. */
-  public record Table(Dataset data, List<String> featureNames, List<String> classNames) {}
+  /** A data set read from CSV, with the names of its feature columns, (classification) of its classes and of its label column. */
+  public record Table(Dataset data, List<String> featureNames, List<String> classNames, String labelName) {}
 
   // spaces around a quoted field are not part of it ("a, \"b\"" is a and b, not a and "b");
   // empty and duplicate header names are let through here and refused by header(), with the column
@@ -86,7 +86,36 @@ public final class Csv {
       names.add(header.get(c));
     }
     Dataset data = Dataset.regression(x, rows.size(), Math.max(1, columns.length), new float[rows.size()], 1);
-    return new Table(data, names, List.of());
+    return new Table(data, names, List.of(), "");
+  }
+
+  /**
+   * The table with its feature columns in the order of {@code featureNames} (a model's), when the
+   * file names them all; a file whose feature names are not the model's must have as many columns,
+   * taken in order. Data read from a file with its columns shuffled thus meets the model as trained.
+   */
+  public static Table inOrder(Path file, Table t, List<String> featureNames) throws IOException {
+    List<String> have = t.featureNames();
+    if (have.equals(featureNames)) {
+      return t;
+    }
+    if (!have.containsAll(featureNames) || have.size() != featureNames.size()) {
+      if (have.size() == featureNames.size() && featureNames.stream().noneMatch(have::contains)) {
+        return t; // other names altogether (a header-less model's x0, x1, ...): by position
+      }
+      throw new BadFileException(file, -1, "the feature columns " + ModelFile.abbreviate(have.toString())
+          + " are not the model's " + ModelFile.abbreviate(featureNames.toString()));
+    }
+    Dataset d = t.data();
+    int f = d.features, n = d.rows;
+    int[] from = featureNames.stream().mapToInt(have::indexOf).toArray();
+    float[] x = new float[n * f];
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < f; j++) {
+        x[i * f + j] = d.x[i * f + from[j]];
+      }
+    }
+    return new Table(d.withFeatures(x), featureNames, t.classNames(), t.labelName());
   }
 
   /** A record and the line of the file it starts on. */
@@ -130,7 +159,7 @@ public final class Csv {
     List<String> features = new ArrayList<>(header);
     features.remove(y);
     if (!classify) {
-      return new Table(Dataset.regression(x, rows.size(), f, targets, 1), features, List.of());
+      return new Table(Dataset.regression(x, rows.size(), f, targets, 1), features, List.of(), header.get(y));
     }
     List<String> classes = known != null ? known : classes(labelText);
     Map<String, Integer> index = new LinkedHashMap<>();
@@ -151,7 +180,7 @@ public final class Csv {
       throw new BadFileException(file, -1, "column '" + header.get(y) + "' holds " + classes.size()
           + " class; a classifier needs at least 2");
     }
-    return new Table(Dataset.classification(x, rows.size(), f, labels, classes.size()), features, classes);
+    return new Table(Dataset.classification(x, rows.size(), f, labels, classes.size()), features, classes, header.get(y));
   }
 
   /** Whole numbers 0..max as themselves ("0", "1", …), else the distinct names in sorted order. */

@@ -95,12 +95,20 @@ final class Json {
         yield list;
       }
       case VALUE_STRING -> p.getText();
-      case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> new BigDecimal(p.getText());
+      case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> number(p.getText());
       case VALUE_TRUE -> true;
       case VALUE_FALSE -> false;
       case VALUE_NULL -> null;
       default -> throw new IOException("unexpected " + t);
     };
+  }
+
+  private static BigDecimal number(String text) throws IOException {
+    try {
+      return new BigDecimal(text);
+    } catch (NumberFormatException e) { // e.g. an exponent beyond an int: 1e9999999999
+      throw new IOException("number " + ModelFile.abbreviate(text) + " is out of range");
+    }
   }
 
   /** Typed access to a parsed object, with errors that name the missing or wrong field. */

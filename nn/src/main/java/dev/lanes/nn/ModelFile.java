@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -34,6 +36,15 @@ public final class ModelFile {
 
   /** A network read from a file, and the file's metadata (the caller's keys included). */
   public record Model(Network network, Map<String, String> metadata) {
+    /** The data schema saved under {@link DataSchema#METADATA_KEY}, or null. */
+    public DataSchema schema(Path file) throws IOException {
+      try {
+        return DataSchema.of(metadata);
+      } catch (IOException e) {
+        throw new BadFileException(file, -1, "__metadata__ " + DataSchema.METADATA_KEY + ": " + e.getMessage());
+      }
+    }
+
     /** The input transform saved under {@link Transform#METADATA_KEY}, or none. */
     public Transform transform(Path file) throws IOException {
       String text = metadata.get(Transform.METADATA_KEY);
@@ -118,7 +129,7 @@ public final class ModelFile {
       throw new BadFileException(file, -1, "__metadata__ " + ARCHITECTURE_KEY + ": " + e.getMessage());
     }
     // every tensor is checked before the parameters are allocated: they cannot outgrow the file
-    List<String> expected = new ArrayList<>();
+    Set<String> expected = new HashSet<>();
     for (int l = 0; l < layers.size(); l++) {
       if (layers.get(l) instanceof DenseLayer d) {
         check(file, c, "layers." + l + ".weight", new int[] {d.out, d.in}, d.describe());

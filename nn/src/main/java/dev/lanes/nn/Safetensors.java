@@ -69,10 +69,10 @@ public final class Safetensors {
     private static long elements(int[] shape) {
       long n = 1;
       for (int d : shape) {
-        if (d < 0) {
-          throw new IllegalArgumentException("Safetensors: negative dimension in shape " + Arrays.toString(shape));
+        if (d < 0 || (n *= d) > Integer.MAX_VALUE - 8) {
+          throw new IllegalArgumentException("Safetensors: shape " + Arrays.toString(shape)
+              + " has a negative dimension or more elements than one Java array holds");
         }
-        n *= d;
       }
       return n;
     }

@@ -33,6 +33,9 @@ public interface Schedule {
 
   /** The schedule a built-in schedule's {@code toString} describes: constant, step(E, G), cosine(M), warmup(S, ...). */
   static Schedule parse(String text) {
+    if (text.length() > 200) { // the built-ins nest a few deep; a file's text could nest thousands
+      throw new IllegalArgumentException("Schedule: text of " + text.length() + " characters is too long to be a schedule");
+    }
     String s = text.trim().toLowerCase(Locale.ROOT);
     try {
       if (s.equals("constant")) {

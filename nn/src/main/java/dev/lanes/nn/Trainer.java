@@ -83,14 +83,18 @@ public final class Trainer implements AutoCloseable {
   }
 
   /** A run's state beyond the weights: what a checkpoint holds to continue it bit for bit. */
-  record State(long step, double epochLossSum, int trainRows, int optimizerStep, float[] m, float[] v) {}
+  record State(long step, double epochLossSum, int trainRows, int batch, int optimizerStep, float[] m, float[] v) {}
 
   State state() {
-    return new State(step, epochLossSum, trainRows, optimizer.stepCount(), optimizer.firstMoments(),
+    return new State(step, epochLossSum, trainRows, batch, optimizer.stepCount(), optimizer.firstMoments(),
         optimizer.secondMoments());
   }
 
   private void restore(State s) {
+    if (s.batch() != batch) { // the step counts batches: another size would put fit in another epoch
+      throw new IllegalArgumentException("Trainer: the checkpoint's run used batches of " + s.batch()
+          + "; resume it with that batch size, not " + batch);
+    }
     if ((s.m() == null) != (optimizer.firstMoments() == null) || (s.v() == null) != (optimizer.secondMoments() == null)) {
       throw new IllegalArgumentException("Trainer: the checkpoint's optimizer state does not fit " + optimizer
           + "; resume with the optimizer kind the checkpoint was saved with");
@@ -226,8 +230,9 @@ public final class Trainer implements AutoCloseable {
 
   /**
    * One optimizer step on rows [start, start + m) of data, in order, at the schedule's learning rate
-   * for the current step (counted as a one-epoch run of one step): for hand-written training loops
-   * and benchmarks. Returns the batch's loss.
+   * for the current step of a run whose end is the next step (so a schedule that depends on the
+   * run's length sees each step as the last): for hand-written training loops and benchmarks; mixed
+   * with {@link #fit}, these steps count as fit's batches. Returns the batch's loss.
    *
    * @throws TrainingException if the loss or a gradient is NaN or infinite
    */

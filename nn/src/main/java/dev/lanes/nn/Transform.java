@@ -65,7 +65,8 @@ public final class Transform {
         spread = n == 0 ? 0 : Math.sqrt(Math.max(0, b / n - offset * offset));
       }
       shift[j] = (float) offset;
-      scale[j] = spread > 0 ? (float) (1 / spread) : 1f;
+      float inverse = (float) (1 / spread);
+      scale[j] = spread > 0 && Float.isFinite(inverse) ? inverse : 1f; // a constant feature is only shifted
     }
     return new Transform(kind, shift, scale);
   }

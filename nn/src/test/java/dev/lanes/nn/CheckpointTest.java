@@ -124,6 +124,9 @@ class CheckpointTest {
     IllegalStateException s = assertThrows(IllegalStateException.class, () -> c.trainer().build());
     assertTrue(s.getMessage().contains("schedule of the caller's own"), s.getMessage());
     assertThrows(IllegalArgumentException.class, () -> c.trainer().schedule(own).optimizer(Optimizer.sgd(0.1f)).build());
+    IllegalArgumentException batch = assertThrows(IllegalArgumentException.class,
+        () -> c.trainer().schedule(own).batchSize(32).build());
+    assertTrue(batch.getMessage().contains("batches of 64"), batch.getMessage());
     try (Trainer t = c.trainer().schedule(own).build()) {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
           () -> t.fit(Dataset.classification(new float[200 * FEATURES], 200, FEATURES, new int[200], 5), null));
@@ -155,6 +158,15 @@ class CheckpointTest {
         .replace("\"adam\"", "\"lion\"")), t -> {}, "unknown optimizer 'lion'");
     expect(file, good, "step", m -> m.put(Checkpoint.TRAINING_KEY, m.get(Checkpoint.TRAINING_KEY)
         .replace("\"batch\":64", "\"batch\":0")), t -> {}, "out of range");
+    expect(file, good, "exponent", m -> m.put(Checkpoint.TRAINING_KEY, m.get(Checkpoint.TRAINING_KEY)
+        .replace("\"step\":", "\"step\":1e9999999999,\"was\":")), t -> {}, "out of range");
+    // a schedule nested 20 000 deep is not parsed (no stack overflow): it counts as the caller's own
+    Map<String, String> nested = new LinkedHashMap<>(good.metadata());
+    nested.put(Checkpoint.TRAINING_KEY, nested.get(Checkpoint.TRAINING_KEY)
+        .replace("\"constant\"", "\"" + "warmup(1, ".repeat(20_000) + "constant" + ")".repeat(20_000) + "\""));
+    Path deep = dir.resolve("deep");
+    Safetensors.write(deep, nested, new ArrayList<>(good.tensors().values()));
+    assertThrows(IllegalStateException.class, () -> Checkpoint.load(deep).trainer().build());
     expect(file, good, "sgd", m -> m.put(Checkpoint.TRAINING_KEY, m.get(Checkpoint.TRAINING_KEY)
         .replace("\"adam\"", "\"sgd\"")), t -> {}, "optimizer.m is present but the optimizer keeps no such state");
   }
