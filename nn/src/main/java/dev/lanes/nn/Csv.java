@@ -62,30 +62,29 @@ public final class Csv {
    * the header has them all, else every column, which must then number {@code featureNames.size()}.
    */
   public static Table features(Path file, List<String> featureNames) throws IOException {
-    Parsed parsed = parse(file);
-    List<String> header = parsed.header;
-    List<Row> rows = parsed.rows;
-    int[] columns = header.containsAll(featureNames)
-        ? featureNames.stream().mapToInt(header::indexOf).toArray()
-        : java.util.stream.IntStream.range(0, header.size()).toArray();
-    if (columns.length != featureNames.size()) {
-      throw new BadFileException(file, -1, "line " + parsed.headerLine + ": the header has " + header.size() + " columns ("
-          + ModelFile.abbreviate(String.join(",", header)) + "); the model takes " + featureNames.size()
-          + " features" + (featureNames.isEmpty() ? "" : " (" + ModelFile.abbreviate(String.join(",", featureNames)) + ")"));
-    }
-    float[] x = new float[rows.size() * columns.length];
-    for (int i = 0; i < rows.size(); i++) {
-      Row row = rows.get(i);
-      checkWidth(file, row, header.size());
-      for (int j = 0; j < columns.length; j++) {
-        x[i * columns.length + j] = number(file, row, columns[j], header);
+    Floats x = new Floats(file);
+    long[] rows = {0};
+    Head head = parse(file, h -> {
+      List<String> header = h.header();
+      int[] cols = header.containsAll(featureNames)
+          ? featureNames.stream().mapToInt(header::indexOf).toArray()
+          : java.util.stream.IntStream.range(0, header.size()).toArray();
+      if (cols.length != featureNames.size()) {
+        throw new BadFileException(file, -1, "line " + h.line() + ": the header has " + header.size() + " columns ("
+            + ModelFile.abbreviate(String.join(",", header)) + "); the model takes " + featureNames.size()
+            + " features" + (featureNames.isEmpty() ? "" : " (" + ModelFile.abbreviate(String.join(",", featureNames)) + ")"));
       }
-    }
-    List<String> names = new ArrayList<>();
-    for (int c : columns) {
-      names.add(header.get(c));
-    }
-    Dataset data = Dataset.regression(x, rows.size(), Math.max(1, columns.length), new float[rows.size()], 1);
+      return row -> {
+        checkWidth(file, row, header.size());
+        for (int c : cols) {
+          x.add(number(file, row, c, header));
+        }
+        rows[0]++;
+      };
+    });
+    List<String> names = head.header().containsAll(featureNames) ? featureNames : head.header();
+    int n = (int) rows[0], f = Math.max(1, names.size());
+    Dataset data = Dataset.regression(x.array(), n, f, new float[n], 1);
     return new Table(data, names, List.of(), "");
   }
 
@@ -121,66 +120,140 @@ public final class Csv {
   /** A record and the line of the file it starts on. */
   private record Row(CSVRecord record, long line) {}
 
-  /** A file's header (its names checked), the line it is on, and its records. */
-  private record Parsed(List<String> header, long headerLine, List<Row> rows) {}
+  /** A file's header (its names checked) and the line it is on. */
+  private record Head(List<String> header, long line) {}
+
+  /** Takes each record as it is parsed; none is kept. */
+  @FunctionalInterface
+  private interface Sink {
+    void accept(Row row) throws IOException;
+  }
+
+  /** The sink for a file, once its header is known. */
+  @FunctionalInterface
+  private interface Start {
+    Sink after(Head head) throws IOException;
+  }
 
   private static Table read(Path file, String label, boolean classify, List<String> known) throws IOException {
-    Parsed parsed = parse(file);
-    List<String> header = parsed.header;
-    List<Row> rows = parsed.rows;
-    if (header.size() < 2) {
-      throw new BadFileException(file, -1, "line " + parsed.headerLine + ": the header has " + header.size()
-          + " column; a data set needs a label column and at least one feature");
-    }
-    int y = labelColumn(file, parsed, label);
-    int f = header.size() - 1;
-    float[] x = new float[rows.size() * f];
-    String[] labelText = new String[rows.size()];
-    float[] targets = classify ? null : new float[rows.size()];
-    for (int i = 0; i < rows.size(); i++) {
-      Row row = rows.get(i);
-      checkWidth(file, row, header.size());
-      for (int c = 0, j = 0; c < header.size(); c++) {
-        if (c == y) {
-          if (classify) {
-            labelText[i] = row.record.get(c);
-            if (labelText[i].isEmpty()) {
-              throw new BadFileException(file, -1, "line " + row.line + ", column " + (c + 1) + " ('" + header.get(c)
+    Floats x = new Floats(file), targets = new Floats(file);
+    Map<String, Integer> ids = new LinkedHashMap<>(); // distinct labels, in the order first seen
+    Ints labelIds = new Ints(file);
+    int[] y = {0};
+    long[] rows = {0};
+    Head head = parse(file, h -> {
+      List<String> header = h.header();
+      if (header.size() < 2) {
+        throw new BadFileException(file, -1, "line " + h.line() + ": the header has " + header.size()
+            + " column; a data set needs a label column and at least one feature");
+      }
+      y[0] = labelColumn(file, h, label);
+      int width = header.size(), labelAt = y[0];
+      return row -> {
+        checkWidth(file, row, width);
+        for (int c = 0; c < width; c++) {
+          if (c != labelAt) {
+            x.add(number(file, row, c, header));
+          } else if (!classify) {
+            targets.add(number(file, row, c, header));
+          } else {
+            String text = row.record().get(c);
+            if (text.isEmpty()) {
+              throw new BadFileException(file, -1, "line " + row.line() + ", column " + (c + 1) + " ('" + header.get(c)
                   + "'): the label is empty");
             }
-          } else {
-            targets[i] = number(file, row, c, header);
+            if (known != null && !known.contains(text)) {
+              throw new BadFileException(file, -1, "line " + row.line() + ", column " + (c + 1) + " ('" + header.get(c)
+                  + "'): class '" + ModelFile.abbreviate(text) + "' is not one of the model's classes "
+                  + ModelFile.abbreviate(known.toString()));
+            }
+            Integer id = ids.get(text);
+            if (id == null) {
+              ids.put(text, id = ids.size());
+            }
+            labelIds.add(id);
           }
-        } else {
-          x[i * f + j++] = number(file, row, c, header);
         }
-      }
-    }
+        rows[0]++;
+      };
+    });
+    List<String> header = head.header();
     List<String> features = new ArrayList<>(header);
-    features.remove(y);
+    features.remove(y[0]);
+    int n = (int) rows[0], f = header.size() - 1;
     if (!classify) {
-      return new Table(Dataset.regression(x, rows.size(), f, targets, 1), features, List.of(), header.get(y));
+      return new Table(Dataset.regression(x.array(), n, f, targets.array(), 1), features, List.of(), header.get(y[0]));
     }
-    List<String> classes = known != null ? known : classes(labelText);
-    Map<String, Integer> index = new LinkedHashMap<>();
+    List<String> distinct = new ArrayList<>(ids.keySet());
+    List<String> classes = known != null ? known : classes(distinct.toArray(new String[0]));
+    if (classes.size() < 2 && known == null) {
+      throw new BadFileException(file, -1, "column '" + header.get(y[0]) + "' holds " + classes.size()
+          + " class; a classifier needs at least 2");
+    }
+    Map<String, Integer> index = new HashMap<>();
     for (int c = 0; c < classes.size(); c++) {
       index.put(classes.get(c), c);
     }
-    int[] labels = new int[rows.size()];
-    for (int i = 0; i < rows.size(); i++) {
-      Integer c = index.get(labelText[i]);
-      if (c == null) {
-        throw new BadFileException(file, -1, "line " + rows.get(i).line + ", column " + (y + 1) + " ('" + header.get(y)
-            + "'): class '" + ModelFile.abbreviate(labelText[i]) + "' is not one of the model's classes "
-            + ModelFile.abbreviate(classes.toString()));
+    int[] classOfId = new int[distinct.size()];
+    for (int id = 0; id < classOfId.length; id++) {
+      classOfId[id] = index.get(distinct.get(id));
+    }
+    int[] labels = labelIds.array();
+    for (int i = 0; i < n; i++) {
+      labels[i] = classOfId[labels[i]];
+    }
+    return new Table(Dataset.classification(x.array(), n, f, labels, classes.size()), features, classes, header.get(y[0]));
+  }
+
+  /** A growing float array, refused past what one Java array holds. */
+  private static final class Floats {
+    private final Path file;
+    private float[] a = new float[1024];
+    private int n;
+
+    Floats(Path file) {
+      this.file = file;
+    }
+
+    void add(float v) throws BadFileException {
+      if (n == a.length) {
+        a = Arrays.copyOf(a, grow(file, n));
       }
-      labels[i] = c;
+      a[n++] = v;
     }
-    if (classes.size() < 2 && known == null) {
-      throw new BadFileException(file, -1, "column '" + header.get(y) + "' holds " + classes.size()
-          + " class; a classifier needs at least 2");
+
+    float[] array() {
+      return Arrays.copyOf(a, n);
     }
-    return new Table(Dataset.classification(x, rows.size(), f, labels, classes.size()), features, classes, header.get(y));
+  }
+
+  /** A growing int array, refused past what one Java array holds. */
+  private static final class Ints {
+    private final Path file;
+    private int[] a = new int[1024];
+    private int n;
+
+    Ints(Path file) {
+      this.file = file;
+    }
+
+    void add(int v) throws BadFileException {
+      if (n == a.length) {
+        a = Arrays.copyOf(a, grow(file, n));
+      }
+      a[n++] = v;
+    }
+
+    int[] array() {
+      return Arrays.copyOf(a, n);
+    }
+  }
+
+  private static int grow(Path file, int n) throws BadFileException {
+    if (n >= Integer.MAX_VALUE - 8) {
+      throw new BadFileException(file, -1, "more values than one Java array holds (2^31 − 9)");
+    }
+    return (int) Math.min(Integer.MAX_VALUE - 8, 2L * n);
   }
 
   /** Whole numbers 0..max as themselves ("0", "1", …), else the distinct names in sorted order. */
@@ -201,8 +274,8 @@ public final class Csv {
     return numbered.containsAll(distinct) ? numbered : new ArrayList<>(distinct);
   }
 
-  private static int labelColumn(Path file, Parsed parsed, String label) throws IOException {
-    List<String> header = parsed.header;
+  private static int labelColumn(Path file, Head head, String label) throws IOException {
+    List<String> header = head.header();
     if (label == null || label.isEmpty()) {
       return header.size() - 1;
     }
@@ -216,19 +289,19 @@ public final class Csv {
         return i;
       }
     }
-    throw new BadFileException(file, -1, "line " + parsed.headerLine + ": no label column '" + label + "'; the header has "
+    throw new BadFileException(file, -1, "line " + head.line() + ": no label column '" + label + "'; the header has "
         + ModelFile.abbreviate(String.join(",", header)) + " (give a name or a 0-based index)");
   }
 
   private static void checkWidth(Path file, Row row, int width) throws IOException {
-    if (row.record.size() != width) {
-      throw new BadFileException(file, -1, "line " + row.line + " has " + row.record.size() + " fields; the header has "
+    if (row.record().size() != width) {
+      throw new BadFileException(file, -1, "line " + row.line() + " has " + row.record().size() + " fields; the header has "
           + width);
     }
   }
 
   private static float number(Path file, Row row, int column, List<String> header) throws IOException {
-    String text = row.record.get(column);
+    String text = row.record().get(column);
     float v;
     try {
       v = Float.parseFloat(text);
@@ -237,24 +310,25 @@ public final class Csv {
       text = "'" + ModelFile.abbreviate(text) + "' is not a number";
     }
     if (!Float.isFinite(v)) {
-      throw new BadFileException(file, -1, "line " + row.line + ", column " + (column + 1) + " ('" + header.get(column)
+      throw new BadFileException(file, -1, "line " + row.line() + ", column " + (column + 1) + " ('" + header.get(column)
           + "'): " + (text.endsWith("is not a number") ? text : text + " is not a finite number"));
     }
     return v;
   }
 
   /**
-   * Reads the file: strict UTF-8 (a byte-order mark is dropped), the header's names checked, and
-   * every record with the line it starts on. The parser's errors (bad quoting) are a BadFileException
-   * naming the line the bad record starts on.
+   * Reads the file: strict UTF-8 (a byte-order mark is dropped), the header's names checked, then
+   * every record, with the line it starts on, handed to the sink {@code start} gives for the header
+   * as it is parsed (no record is kept: memory is the text and the numbers). The parser's errors
+   * (bad quoting) are a BadFileException naming the line the bad record starts on.
    */
-  private static Parsed parse(Path file) throws IOException {
+  private static Head parse(Path file, Start start) throws IOException {
     String text = utf8(file);
     Lines lines = new Lines(text);
     try (CSVParser p = open(file, text)) {
       long headerLine = lines.firstAfter(0);
-      List<String> header = header(file, p.getHeaderNames(), headerLine);
-      List<Row> rows = new ArrayList<>();
+      Head head = new Head(header(file, p.getHeaderNames(), headerLine), headerLine);
+      Sink sink = start.after(head);
       Iterator<CSVRecord> it = p.iterator();
       while (true) {
         long before = p.getCurrentLineNumber(); // the lines the records so far took (blank ones between included)
@@ -269,9 +343,9 @@ public final class Csv {
         } catch (IllegalStateException | IllegalArgumentException e) {
           throw new BadFileException(file, -1, "line " + lines.firstAfter(before) + ": " + e.getMessage());
         }
-        rows.add(new Row(r, lines.firstAfter(before)));
+        sink.accept(new Row(r, lines.firstAfter(before)));
       }
-      return new Parsed(header, headerLine, rows);
+      return head;
     }
   }
 
