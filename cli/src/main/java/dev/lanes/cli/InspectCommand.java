@@ -38,9 +38,9 @@ final class InspectCommand implements Callable<Integer> {
     out.printf(Locale.ROOT, "parameters    %,d (%d inputs, %d outputs)%n", net.parameterCount(), net.inputs(), net.outputs());
     DataSchema schema = m.schema(file);
     if (schema != null) {
-      out.printf(Locale.ROOT, "features      %s%n", list(schema.features()));
+      out.printf(Locale.ROOT, "features      %s%n", printable(list(schema.features())));
       if (!schema.classes().isEmpty()) {
-        out.printf(Locale.ROOT, "classes       %s%n", list(schema.classes()));
+        out.printf(Locale.ROOT, "classes       %s%n", printable(list(schema.classes())));
       }
     }
     out.printf(Locale.ROOT, "input scaling %s%n", m.transform(file));
@@ -52,11 +52,17 @@ final class InspectCommand implements Callable<Integer> {
     for (Map.Entry<String, String> e : meta.entrySet()) {
       String k = e.getKey();
       if (!k.startsWith("lanes.") && !k.equals("format") || k.startsWith("lanes.cli.")) {
-        out.printf(Locale.ROOT, "%-13s %s%n", k, e.getValue().length() > 200 ? e.getValue().substring(0, 197) + "..." : e.getValue());
+        String v = e.getValue().length() > 200 ? e.getValue().substring(0, 197) + "..." : e.getValue();
+        out.printf(Locale.ROOT, "%-13s %s%n", printable(k), printable(v));
       }
     }
     out.flush();
     return 0;
+  }
+
+  /** A file's text with control characters (terminal escapes among them) shown as '?'. */
+  private static String printable(String s) {
+    return s.replaceAll("\\p{Cntrl}", "?");
   }
 
   private static String list(List<String> names) {

@@ -22,7 +22,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -398,23 +397,27 @@ final class TrainCommand implements Callable<Integer> {
     return Trainer.builder(net).optimizer(opt).batchSize(batch).seed(seed).schedule(s).clipNorm(clipNorm);
   }
 
-  /** A checkpoint file, or the newest checkpoint of a run folder. */
+  /** A checkpoint file, or a run folder's checkpoint of the highest step (the interrupted one on a tie). */
   private static Path checkpointIn(Path resume) throws IOException {
     if (!Files.isDirectory(resume)) {
       return resume;
     }
     Path dir = Files.isDirectory(resume.resolve("checkpoints")) ? resume.resolve("checkpoints") : resume;
+    Path best = null;
+    long bestStep = -1;
     try (Stream<Path> files = Files.list(dir)) {
-      return files.filter(p -> p.getFileName().toString().endsWith(".safetensors"))
-          .max(Comparator.comparing((Path p) -> {
-            try {
-              return Files.getLastModifiedTime(p);
-            } catch (IOException e) {
-              throw new UncheckedIOException(e);
-            }
-          }).thenComparing(Path::toString))
-          .orElseThrow(() -> new BadFileException(dir, -1, "no checkpoint (*.safetensors) to resume from"));
+      for (Path p : files.filter(p -> p.getFileName().toString().endsWith(".safetensors")).sorted().toList()) {
+        long step = Checkpoint.stepOf(p); // names sort epoch-NNN before interrupted
+        if (step >= bestStep) {
+          best = p;
+          bestStep = step;
+        }
+      }
     }
+    if (best == null) {
+      throw new BadFileException(dir, -1, "no checkpoint (*.safetensors) to resume from");
+    }
+    return best;
   }
 
   private static double parseFraction(Path file, String text) throws BadFileException {

@@ -150,6 +150,19 @@ public final class Checkpoint {
     return data;
   }
 
+  /** The step a checkpoint file was saved at, from its header alone (no tensor is read). */
+  public static long stepOf(Path file) throws IOException {
+    String json = Safetensors.metadata(file).get(TRAINING_KEY);
+    if (json == null) {
+      throw new BadFileException(file, -1, "a model file, not a checkpoint: __metadata__ has no " + TRAINING_KEY);
+    }
+    try {
+      return new Json.Obj(TRAINING_KEY, Json.parse(json)).longValue("step");
+    } catch (IOException | RuntimeException e) {
+      throw new BadFileException(file, -1, "__metadata__ " + TRAINING_KEY + ": " + e.getMessage());
+    }
+  }
+
   /** The network, with the saved weights (trained further by {@link #trainer()}'s trainer). */
   public Network network() {
     return net;

@@ -143,6 +143,15 @@ public final class Safetensors {
 
   /** Reads the whole file after checking its header against its size. */
   public static Contents read(Path file) throws IOException {
+    return read(file, true);
+  }
+
+  /** The metadata alone, read from the header (checked as {@link #read} checks it); no tensor is read. */
+  public static Map<String, String> metadata(Path file) throws IOException {
+    return read(file, false).metadata();
+  }
+
+  private static Contents read(Path file, boolean withTensors) throws IOException {
     try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
       long size = in.size();
       if (size < 8) {
@@ -162,6 +171,9 @@ public final class Safetensors {
       List<Entry> entries = parse(file, header, metadata);
       checkLayout(file, entries, dataStart, dataSize);
       Map<String, Tensor> tensors = new LinkedHashMap<>();
+      if (!withTensors) {
+        return new Contents(metadata, tensors);
+      }
       ByteBuffer buf = ByteBuffer.allocate(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
       for (Entry e : entries) {
         int[] shape = new int[e.shape.length];

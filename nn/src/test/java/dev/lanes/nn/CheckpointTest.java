@@ -103,12 +103,14 @@ class CheckpointTest {
     }
     assertArrayEquals(net.parameters(), ModelFile.load(file).parameters());
     assertEquals("a", Checkpoint.load(file).metadata().get("run"));
+    assertEquals(Checkpoint.load(file).step(), Checkpoint.stepOf(file)); // from the header alone
     float[] row = new float[FEATURES];
     assertArrayEquals(Predictor.of(net).predict(row), Predictor.load(file).predict(row));
     Path model = dir.resolve("m.safetensors");
     ModelFile.save(net, model);
     BadFileException e = assertThrows(BadFileException.class, () -> Checkpoint.load(model));
     assertTrue(e.getMessage().contains("a model file, not a checkpoint"), e.getMessage());
+    assertThrows(BadFileException.class, () -> Checkpoint.stepOf(model));
   }
 
   @Test
