@@ -138,7 +138,7 @@ public final class Csv {
   private static Table read(Path file, String label, boolean classify, List<String> known) throws IOException {
     Floats x = new Floats(file), targets = new Floats(file);
     Map<String, Integer> ids = new LinkedHashMap<>(); // distinct labels, in the order first seen
-    Ints labelIds = new Ints(file);
+    java.util.stream.IntStream.Builder labelIds = java.util.stream.IntStream.builder();
     int[] y = {0};
     long[] rows = {0};
     Head head = parse(file, h -> {
@@ -198,7 +198,7 @@ public final class Csv {
     for (int id = 0; id < classOfId.length; id++) {
       classOfId[id] = index.get(distinct.get(id));
     }
-    int[] labels = labelIds.array();
+    int[] labels = labelIds.build().toArray();
     for (int i = 0; i < n; i++) {
       labels[i] = classOfId[labels[i]];
     }
@@ -223,28 +223,6 @@ public final class Csv {
     }
 
     float[] array() {
-      return Arrays.copyOf(a, n);
-    }
-  }
-
-  /** A growing int array, refused past what one Java array holds. */
-  private static final class Ints {
-    private final Path file;
-    private int[] a = new int[1024];
-    private int n;
-
-    Ints(Path file) {
-      this.file = file;
-    }
-
-    void add(int v) throws BadFileException {
-      if (n == a.length) {
-        a = Arrays.copyOf(a, grow(file, n));
-      }
-      a[n++] = v;
-    }
-
-    int[] array() {
       return Arrays.copyOf(a, n);
     }
   }
