@@ -21,6 +21,7 @@ final class Progress implements TrainingListener {
   private long done;
   private double lossSum;
   private int steps;
+  private long shownAt;
 
   Progress(PrintWriter out, boolean terminal, int rows, int batch, int epochs) {
     this.out = out;
@@ -63,7 +64,11 @@ final class Progress implements TrainingListener {
     steps++;
     if (bar != null) {
       bar.stepTo(Math.min(rows, done));
-      bar.setExtraMessage(String.format(Locale.ROOT, " | loss %.4f", lossSum / steps));
+      long now = System.nanoTime();
+      if (now - shownAt > 100_000_000L) { // the bar redraws 4 times a second: format no more often than that
+        shownAt = now;
+        bar.setExtraMessage(String.format(Locale.ROOT, " | loss %.4f", lossSum / steps));
+      }
     }
     return true;
   }

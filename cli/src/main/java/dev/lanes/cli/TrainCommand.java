@@ -145,7 +145,7 @@ final class TrainCommand implements Callable<Integer> {
         : validation != null ? validation : 0.1;
     Dataset train = loaded.train(), val = loaded.test();
     if (val == null && held > 0) {
-      Dataset[] parts = train.split(1 - held, ckpt != null ? seedOf(ckpt) : seed);
+      Dataset[] parts = train.split(1 - held, ckpt != null ? ckpt.seed() : seed);
       train = parts[0];
       val = parts[1];
     }
@@ -182,11 +182,11 @@ final class TrainCommand implements Callable<Integer> {
     }
     int workers = threads != null ? threads : Runtime.getRuntime().availableProcessors();
     builder.threads(workers);
-    return run(stdout, builder, net, train, val, dir, meta, ckpt == null ? 0 : ckpt.step());
+    return run(stdout, builder, workers, net, train, val, dir, meta, ckpt == null ? 0 : ckpt.step());
   }
 
-  private int run(PrintWriter stdout, Trainer.Builder builder, Network net, Dataset train, Dataset val, Path dir,
-                  Map<String, String> meta, long firstStep) throws Exception {
+  private int run(PrintWriter stdout, Trainer.Builder builder, int workers, Network net, Dataset train, Dataset val,
+                  Path dir, Map<String, String> meta, long firstStep) throws Exception {
     Run run = new Run(dir, net, val != null, meta, train.rows());
     CountDownLatch saved = new CountDownLatch(1);
     Thread hook = new Thread(() -> { // Ctrl-C or SIGTERM: stop at the next step, wait for the checkpoint
@@ -209,7 +209,7 @@ final class TrainCommand implements Callable<Integer> {
       run.progress = progress;
       stdout.printf(Locale.ROOT, "%s%n%d training rows%s, %s, batch %d, %d epochs, %d threads; writing to %s%n", net,
           train.rows(), val == null ? "" : ", " + val.rows() + " validation rows", trainer.optimizer(),
-          batchSize, totalEpochs, workersOf(builder), dir);
+          batchSize, totalEpochs, workers, dir);
       if (firstStep > 0) {
         stdout.printf(Locale.ROOT, "resuming at step %d (epoch %d)%n", firstStep, firstStep / perEpoch + 1);
       }
@@ -431,13 +431,5 @@ final class TrainCommand implements Callable<Integer> {
     }
     throw new BadFileException(file, -1, "__metadata__ " + VALIDATION_KEY + " is '" + text
         + "', not a fraction in [0, 1)");
-  }
-
-  private static long seedOf(Checkpoint c) {
-    return c.seed();
-  }
-
-  private int workersOf(Trainer.Builder b) {
-    return threads != null ? threads : Runtime.getRuntime().availableProcessors();
   }
 }

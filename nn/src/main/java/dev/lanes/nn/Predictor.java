@@ -179,8 +179,7 @@ public final class Predictor {
   // x m×inputs at x[xOff] → y m×outputs at y[yOff]; ws: two ping-pong blocks, logits, transformed x
   private void forward(int m, float[] x, int xOff, float[] y, int yOff, Workspace ws) {
     if (transform.kind() != Transform.Kind.NONE) {
-      System.arraycopy(x, xOff, ws.blocks[3], 0, m * net.inputs);
-      transform.apply(ws.blocks[3], 0, m, net.inputs);
+      transform.apply(x, xOff, m, net.inputs, ws.blocks[3], 0);
       x = ws.blocks[3];
       xOff = 0;
     }

@@ -80,23 +80,31 @@ public final class Transform {
     if (kind == Kind.NONE) {
       return data;
     }
-    float[] x = java.util.Arrays.copyOf(data.x, data.rows * data.features);
-    apply(x, 0, data.rows, data.features);
+    float[] x = new float[data.rows * data.features];
+    apply(data.x, 0, data.rows, data.features, x, 0);
     return data.withFeatures(x);
   }
 
   /** Transforms {@code rows} rows of {@code features} values at x[off ..] in place. */
   public void apply(float[] x, int off, int rows, int features) {
+    apply(x, off, rows, features, x, off);
+  }
+
+  /** Writes the transformed rows of {@code src} (rows × features) to {@code dst}; a copy, in one pass. */
+  public void apply(float[] src, int srcOff, int rows, int features, float[] dst, int dstOff) {
     if (kind == Kind.NONE) {
+      if (src != dst || srcOff != dstOff) {
+        System.arraycopy(src, srcOff, dst, dstOff, rows * features);
+      }
       return;
     }
     if (features != shift.length) {
       throw new IllegalArgumentException("Transform: fitted on " + shift.length + " features, given rows of " + features);
     }
     for (int i = 0; i < rows; i++) {
-      int at = off + i * features;
+      int s = srcOff + i * features, d = dstOff + i * features;
       for (int j = 0; j < features; j++) {
-        x[at + j] = (x[at + j] - shift[j]) * scale[j];
+        dst[d + j] = (src[s + j] - shift[j]) * scale[j];
       }
     }
   }
