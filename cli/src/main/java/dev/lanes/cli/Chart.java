@@ -1,5 +1,6 @@
 package dev.lanes.cli;
 
+import dev.lanes.nn.AtomicFile;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
@@ -44,7 +45,7 @@ final class Chart {
     }
     ByteArrayOutputStream png = new ByteArrayOutputStream();
     ImageIO.write(image, "png", png);
-    Metrics.write(file, png.toByteArray());
+    AtomicFile.write(file, png.toByteArray());
   }
 
   private static XYChart chart(String title, String y) {

@@ -8,7 +8,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.Reader;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,7 +87,7 @@ final class Metrics {
       }
       lines.write('\n');
     }
-    write(dir.resolve("metrics.jsonl"), lines.toByteArray());
+    AtomicFile.write(dir.resolve("metrics.jsonl"), lines.toByteArray());
     ByteArrayOutputStream csv = new ByteArrayOutputStream();
     try (CSVPrinter p = new CSVPrinter(new OutputStreamWriter(csv, StandardCharsets.UTF_8),
         CSVFormat.DEFAULT.builder().setHeader(HEADER).setRecordSeparator('\n').get())) {
@@ -97,7 +96,7 @@ final class Metrics {
             text((float) r.valAccuracy()), text(r.seconds()), text(r.samplesPerSecond()));
       }
     }
-    write(dir.resolve("metrics.csv"), csv.toByteArray());
+    AtomicFile.write(dir.resolve("metrics.csv"), csv.toByteArray());
   }
 
   private static void number(JsonGenerator g, String name, float v) throws IOException {
@@ -124,14 +123,5 @@ final class Metrics {
   /** A float metric as the float it is (1.7124799, not 1.7124799489974976). */
   private static String text(float v) {
     return Float.isFinite(v) ? Float.toString(v) : "";
-  }
-
-  static void write(Path file, byte[] bytes) throws IOException {
-    AtomicFile.write(file, out -> {
-      ByteBuffer b = ByteBuffer.wrap(bytes);
-      while (b.hasRemaining()) {
-        out.write(b);
-      }
-    });
   }
 }

@@ -1,5 +1,6 @@
 package dev.lanes.cli;
 
+import dev.lanes.nn.AtomicFile;
 import dev.lanes.nn.Csv;
 import dev.lanes.nn.DataSchema;
 import dev.lanes.nn.Loss;
@@ -94,7 +95,7 @@ final class PredictCommand implements Callable<Integer> {
       out.print(bytes.toString(StandardCharsets.UTF_8));
       out.flush();
     } else {
-      Metrics.write(output, bytes.toByteArray());
+      AtomicFile.write(output, bytes.toByteArray());
     }
     return 0;
   }

@@ -47,6 +47,16 @@ public final class AtomicFile {
     forceDirectory(dir);
   }
 
+  /** Replaces {@code target} with these bytes. */
+  public static void write(Path target, byte[] bytes) throws IOException {
+    write(target, out -> {
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+      while (b.hasRemaining()) {
+        out.write(b);
+      }
+    });
+  }
+
   /** Makes the folder's entries (the rename) durable; not every platform can open a folder, so best effort. */
   private static void forceDirectory(Path dir) {
     try (FileChannel d = FileChannel.open(dir, READ)) {

@@ -22,12 +22,13 @@ import java.util.Map;
 final class Json {
   private Json() {}
 
-  private static final JsonFactory JSON = JsonFactory.builder()
+  /** Strict about duplicate keys: a header or document naming a key twice is refused. */
+  static final JsonFactory FACTORY = JsonFactory.builder()
       .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
   static String write(Map<String, ?> document) {
     StringWriter s = new StringWriter();
-    try (JsonGenerator g = JSON.createGenerator(s)) {
+    try (JsonGenerator g = FACTORY.createGenerator(s)) {
       value(g, document);
     } catch (IOException e) {
       throw new UncheckedIOException(e); // a StringWriter does not fail
@@ -65,7 +66,7 @@ final class Json {
 
   /** The document as maps (in order), lists, strings, BigDecimals, booleans and nulls. */
   static Object parse(String text) throws IOException {
-    try (JsonParser p = JSON.createParser(text)) {
+    try (JsonParser p = FACTORY.createParser(text)) {
       Object v = read(p, p.nextToken());
       if (p.nextToken() != null) {
         throw new IOException("content after the JSON value");

@@ -1,11 +1,9 @@
 package dev.lanes.nn;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -40,8 +38,6 @@ public final class Safetensors {
   static final long MAX_HEADER = 100L << 20;
   private static final String METADATA = "__metadata__";
   private static final int CHUNK = 1 << 16;
-  private static final JsonFactory JSON = JsonFactory.builder()
-      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
   private static final Set<String> OTHER_DTYPES = Set.of("F64", "F16", "BF16", "F8_E4M3", "F8_E5M2", "I64", "I32",
       "I16", "I8", "U64", "U32", "U16", "U8", "BOOL");
 
@@ -105,7 +101,7 @@ public final class Safetensors {
   /** The JSON header, padded with spaces to a multiple of 8 bytes so the data is aligned. */
   private static byte[] header(Map<String, String> metadata, List<Tensor> tensors) throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (JsonGenerator g = JSON.createGenerator(bytes)) {
+    try (JsonGenerator g = Json.FACTORY.createGenerator(bytes)) {
       g.writeStartObject();
       if (!metadata.isEmpty()) {
         g.writeObjectFieldStart(METADATA);
@@ -199,7 +195,7 @@ public final class Safetensors {
   /** The header's tensor entries (in header order) and its metadata; checks each entry on its own. */
   private static List<Entry> parse(Path file, byte[] header, Map<String, String> metadata) throws IOException {
     List<Entry> entries = new ArrayList<>();
-    try (JsonParser p = JSON.createParser(header)) {
+    try (JsonParser p = Json.FACTORY.createParser(header)) {
       expect(p, p.nextToken(), JsonToken.START_OBJECT, file, "the header is not a JSON object");
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String name = p.currentName();
