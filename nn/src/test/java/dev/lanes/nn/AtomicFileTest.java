@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -94,8 +93,6 @@ class AtomicFileTest {
     try {
       AtomicFile.write(f, out -> out.write(ByteBuffer.wrap(new byte[] {1, 2})));
       assertEquals(2, Files.size(f));
-    } catch (UncheckedIOException e) {
-      throw e.getCause();
     } finally {
       Files.deleteIfExists(f);
     }

@@ -2,7 +2,6 @@ package dev.lanes.nn;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -148,19 +147,19 @@ class CheckpointTest {
       Checkpoint.save(t, file);
     }
     Safetensors.Contents good = Safetensors.read(file);
-    expect(file, good, "nov", m -> {}, t -> t.remove("optimizer.v"), "optimizer.v is missing");
-    expect(file, good, "short", m -> {}, t -> t.put("optimizer.m", new Safetensors.Tensor("optimizer.m",
+    expect(good, "nov", m -> {}, t -> t.remove("optimizer.v"), "optimizer.v is missing");
+    expect(good, "short", m -> {}, t -> t.put("optimizer.m", new Safetensors.Tensor("optimizer.m",
         new int[] {3}, new float[3])), "optimizer.m has 3 elements");
     float[] nan = good.tensors().get("optimizer.m").data().clone();
     nan[17] = Float.NaN;
-    expect(file, good, "nan", m -> {}, t -> t.put("optimizer.m", new Safetensors.Tensor("optimizer.m",
+    expect(good, "nan", m -> {}, t -> t.put("optimizer.m", new Safetensors.Tensor("optimizer.m",
         new int[] {nan.length}, nan)), "optimizer.m holds NaN at [17]");
-    expect(file, good, "json", m -> m.put(Checkpoint.TRAINING_KEY, "{\"step\": 3"), t -> {}, "lanes.training");
-    expect(file, good, "kind", m -> m.put(Checkpoint.TRAINING_KEY, m.get(Checkpoint.TRAINING_KEY)
+    expect(good, "json", m -> m.put(Checkpoint.TRAINING_KEY, "{\"step\": 3"), t -> {}, "lanes.training");
+    expect(good, "kind", m -> m.put(Checkpoint.TRAINING_KEY, m.get(Checkpoint.TRAINING_KEY)
         .replace("\"adam\"", "\"lion\"")), t -> {}, "unknown optimizer 'lion'");
-    expect(file, good, "step", m -> m.put(Checkpoint.TRAINING_KEY, m.get(Checkpoint.TRAINING_KEY)
+    expect(good, "step", m -> m.put(Checkpoint.TRAINING_KEY, m.get(Checkpoint.TRAINING_KEY)
         .replace("\"batch\":64", "\"batch\":0")), t -> {}, "out of range");
-    expect(file, good, "exponent", m -> m.put(Checkpoint.TRAINING_KEY, m.get(Checkpoint.TRAINING_KEY)
+    expect(good, "exponent", m -> m.put(Checkpoint.TRAINING_KEY, m.get(Checkpoint.TRAINING_KEY)
         .replace("\"step\":", "\"step\":1e9999999999,\"was\":")), t -> {}, "out of range");
     // a schedule nested 20 000 deep is not parsed (no stack overflow): it counts as the caller's own
     Map<String, String> nested = new LinkedHashMap<>(good.metadata());
@@ -169,11 +168,11 @@ class CheckpointTest {
     Path deep = dir.resolve("deep");
     Safetensors.write(deep, nested, new ArrayList<>(good.tensors().values()));
     assertThrows(IllegalStateException.class, () -> Checkpoint.load(deep).trainer().build());
-    expect(file, good, "sgd", m -> m.put(Checkpoint.TRAINING_KEY, m.get(Checkpoint.TRAINING_KEY)
+    expect(good, "sgd", m -> m.put(Checkpoint.TRAINING_KEY, m.get(Checkpoint.TRAINING_KEY)
         .replace("\"adam\"", "\"sgd\"")), t -> {}, "optimizer.m is present but the optimizer keeps no such state");
   }
 
-  private void expect(Path file, Safetensors.Contents good, String name,
+  private void expect(Safetensors.Contents good, String name,
                       java.util.function.Consumer<Map<String, String>> meta,
                       java.util.function.Consumer<Map<String, Safetensors.Tensor>> tensors, String words) throws IOException {
     Map<String, String> m = new LinkedHashMap<>(good.metadata());
@@ -185,6 +184,5 @@ class CheckpointTest {
     BadFileException e = assertThrows(BadFileException.class, () -> Checkpoint.load(f));
     assertTrue(e.getMessage().contains(words), e.getMessage());
     assertEquals(f, e.file());
-    assertFalse(file.equals(f));
   }
 }
