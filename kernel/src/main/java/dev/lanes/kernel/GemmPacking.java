@@ -48,10 +48,8 @@ final class GemmPacking {
         // 8-lane store spills 2 floats that the next store (or the next panel, or the buffer's end
         // padding) takes
         int src = aOff + (i0 + ir) * lda + p0;
-        int p = 0;
-        for (; p + 8 <= kc; p += 8) {
-          GemmTranspose.block8(a, src + p, lda, MR, dst, d + p * MR, MR);
-        }
+        int p = kc & ~7;
+        GemmTranspose.strip8(a, src, lda, MR, p / 8, dst, d, MR);
         for (; p < kc; p++) {
           for (int r = 0; r < MR; r++) {
             dst[d + p * MR + r] = a[src + r * lda + p];
@@ -88,11 +86,9 @@ final class GemmPacking {
       if (transB && cols == NR && GemmTranspose.ENABLED) {
         // op(B)[p][j] = b[j*ldb + p]: 8×8 blocks through the register transpose
         int src = bOff + (j0 + jr) * ldb + p0;
-        int p = 0;
-        for (; p + 8 <= kc; p += 8) {
-          for (int g = 0; g < NR; g += 8) {
-            GemmTranspose.block8(b, src + g * ldb + p, ldb, 8, dst, d + p * NR + g, NR);
-          }
+        int p = kc & ~7;
+        for (int g = 0; g < NR; g += 8) {
+          GemmTranspose.strip8(b, src + g * ldb, ldb, 8, p / 8, dst, d + g, NR);
         }
         for (; p < kc; p++) {
           for (int cc = 0; cc < NR; cc++) {
