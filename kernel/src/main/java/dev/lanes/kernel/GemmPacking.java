@@ -80,10 +80,14 @@ final class GemmPacking {
    */
   static void packB(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int nc,
                     int jFrom, int jTo, float[] dst) {
+    if (!transB) {
+      packRowsOfB(b, bOff, ldb, p0, kc, j0, nc, jFrom, jTo, dst);
+      return;
+    }
     for (int jr = jFrom; jr < jTo; jr += NR) {
       int cols = Math.min(NR, nc - jr);
       int d = jr * kc; // == (jr / NR) * NR * kc
-      if (transB && cols == NR && GemmTranspose.ENABLED) {
+      if (cols == NR && GemmTranspose.ENABLED) {
         // op(B)[p][j] = b[j*ldb + p]: 8×8 blocks through the register transpose
         int src = bOff + (j0 + jr) * ldb + p0;
         int p = kc & ~7;
@@ -95,7 +99,7 @@ final class GemmPacking {
             dst[d + p * NR + cc] = b[src + cc * ldb + p];
           }
         }
-      } else if (transB) {
+      } else {
         // op(B)[p][j] = b[j*ldb + p]: one column per lane of the panel
         for (int cc = 0; cc < NR; cc++) {
           if (cc < cols) {
@@ -109,21 +113,40 @@ final class GemmPacking {
             }
           }
         }
-      } else {
-        // op(B)[p][j] = b[p*ldb + j]: NR contiguous values per k
-        int src = bOff + p0 * ldb + j0 + jr;
-        if (cols == NR) {
-          for (int p = 0; p < kc; p++, src += ldb, d += NR) {
-            FloatVector.fromArray(SPECIES, b, src).intoArray(dst, d);
-            FloatVector.fromArray(SPECIES, b, src + VL).intoArray(dst, d + VL);
-          }
-        } else {
-          for (int p = 0; p < kc; p++, src += ldb, d += NR) {
-            System.arraycopy(b, src, dst, d, cols);
-            Arrays.fill(dst, d + cols, d + NR, 0f);
-          }
-        }
       }
     }
   }
+
+  /**
+   * op(B) = B row-major: NR contiguous values per k. Goes through B a few rows at a time across
+   * all its panels, so the reads run along B's rows rather than down 16-float columns, each row's
+   * lines read once (a column walk crosses a line boundary per row and leaves the line for the
+   * next panel, long evicted by then).
+   */
+  private static void packRowsOfB(float[] b, int bOff, int ldb, int p0, int kc, int j0, int nc,
+                                  int jFrom, int jTo, float[] dst) {
+    int full = jFrom + Math.max(0, (Math.min(jTo, nc) - jFrom) / NR * NR); // panels NR wide
+    for (int pb = 0; pb < kc; pb += ROWS_PER_PASS) {
+      int rows = Math.min(ROWS_PER_PASS, kc - pb);
+      for (int jr = jFrom; jr < full; jr += NR) {
+        int src = bOff + (p0 + pb) * ldb + j0 + jr;
+        int d = jr * kc + pb * NR;
+        for (int p = 0; p < rows; p++, src += ldb, d += NR) {
+          FloatVector.fromArray(SPECIES, b, src).intoArray(dst, d);
+          FloatVector.fromArray(SPECIES, b, src + VL).intoArray(dst, d + VL);
+        }
+      }
+    }
+    for (int jr = full; jr < jTo; jr += NR) { // the last, partial panel
+      int cols = Math.min(NR, nc - jr);
+      int src = bOff + p0 * ldb + j0 + jr;
+      for (int p = 0, d = jr * kc; p < kc; p++, src += ldb, d += NR) {
+        System.arraycopy(b, src, dst, d, cols);
+        Arrays.fill(dst, d + cols, d + NR, 0f);
+      }
+    }
+  }
+
+  /** Rows of B per pass of {@link #packRowsOfB}: 8 rows × 16 floats per panel, a few KiB of reads. */
+  private static final int ROWS_PER_PASS = 8;
 }
