@@ -166,17 +166,21 @@ final class GemmInPlace extends GemmCall {
       s6 = av.fma(FloatVector.fromArray(SPECIES, bp, b3 + o), s6);
       s7 = av.fma(FloatVector.fromArray(SPECIES, bp, b3 + o + VL), s7);
     }
+    // The four panels lie side by side in C, so they fold as the tile's rows with C's row stride NR:
+    // one vector fold, not four (with four inlined, C2 dropped the broadcast intrinsic in one and
+    // boxed it: 3 KB per step of the wide model).
     s0.intoArray(tile, 0);
     s1.intoArray(tile, VL);
-    GemmMicroKernel.storeTile(tile, c, ci, 0, 1, NR, alpha, beta);
-    s2.intoArray(tile, 0);
-    s3.intoArray(tile, VL);
-    GemmMicroKernel.storeTile(tile, c, ci + NR, 0, 1, NR, alpha, beta);
-    s4.intoArray(tile, 0);
-    s5.intoArray(tile, VL);
-    GemmMicroKernel.storeTile(tile, c, ci + 2 * NR, 0, 1, NR, alpha, beta);
-    s6.intoArray(tile, 0);
-    s7.intoArray(tile, VL);
-    GemmMicroKernel.storeTile(tile, c, ci + 3 * NR, 0, 1, Math.min(NR, cols - 3 * NR), alpha, beta);
+    s2.intoArray(tile, NR);
+    s3.intoArray(tile, NR + VL);
+    s4.intoArray(tile, 2 * NR);
+    s5.intoArray(tile, 2 * NR + VL);
+    s6.intoArray(tile, 3 * NR);
+    s7.intoArray(tile, 3 * NR + VL);
+    int full = Math.min(4, cols / NR); // 3 or 4: the caller passes more than 3·NR columns
+    GemmMicroKernel.storeTile(tile, c, ci, NR, full, NR, alpha, beta);
+    for (int j = full * NR; j < cols && j < 4 * NR; j++) { // the last panel's real columns
+      c[ci + j] = GemmMicroKernel.combine(tile[j], c[ci + j], alpha, beta);
+    }
   }
 }
