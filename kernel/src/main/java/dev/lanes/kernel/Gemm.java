@@ -25,7 +25,8 @@ public final class Gemm {
   private static final class Context {
     final GemmWorkspace ws = new GemmWorkspace();
     final GemmDriver driver = new GemmDriver();
-    final GemmInPlace inPlace = new GemmInPlace();
+    final GemmInPlace inPlace = new GemmInPlace(false);
+    final GemmInPlace inPlaceTransposed = new GemmInPlace(true);
   }
 
   private static final ThreadLocal<Context> LOCAL = ThreadLocal.withInitial(Context::new);
@@ -74,6 +75,20 @@ public final class Gemm {
     if (pool != null) {
       long mnk = (long) m * n * k;
       workers = (int) Math.max(1, Math.min(pool.size(), mnk / GemmBlocking.MIN_MNK_PER_THREAD));
+    }
+    if (GemmInPlace.swaps(transA, transB, m, n)) { // Cᵀ = B·Aᵀ, then the epilogue over C
+      if (workers == 1) {
+        Context ctx = LOCAL.get();
+        ctx.inPlaceTransposed.execute(false, true, n, m, k, alpha, b, bOff, ldb, a, aOff, lda, beta, c, cOff, ldc,
+            null, null, 0, null, 0, 0, ctx.ws, null, 1);
+      } else {
+        pool.gemmInPlaceTransposed.execute(false, true, n, m, k, alpha, b, bOff, ldb, a, aOff, lda, beta, c, cOff,
+            ldc, null, null, 0, null, 0, 0, pool.gemmWorkspace, pool, workers);
+      }
+      if (act != null) {
+        act.forward(m, n, c, cOff, ldc, bias, biasOff, pre, preOff, ldPre, c, cOff, ldc);
+      }
+      return;
     }
     GemmCall call;
     GemmWorkspace ws;

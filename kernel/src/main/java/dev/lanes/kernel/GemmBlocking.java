@@ -43,6 +43,11 @@ final class GemmBlocking {
    * up to 128×128×256 and ties on the 128-row layer products above that.
    */
   static final long IN_PLACE_MNK = 128L * 128 * 256;
+  /**
+   * At most this many rows of A for {@code C = A·Bᵀ} to run transposed, B read in place (see
+   * {@link GemmInPlace#swaps}).
+   */
+  static final int SWAP_ROWS = 64;
   /** At least this many multiply-adds per thread before the work is split across threads. */
   static final long MIN_MNK_PER_THREAD = 48L * 48 * 48;
 }

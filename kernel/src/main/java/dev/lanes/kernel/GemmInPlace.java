@@ -14,14 +14,35 @@ import jdk.incubator.vector.FloatVector;
  * its rows are contiguous in k) and op(B) packed whole as usual, which costs k·n. The arithmetic is
  * the packed path's, element for element (same k-blocks, same FMA chain, same fold into C), so both
  * paths give the same bits.
+ *
+ * <p>A transposed-output instance stores element (i, j) of the product at {@code c[cOff + j·ldc + i]}:
+ * with it, a product with few rows {@code C = A·Bᵀ} runs as {@code Cᵀ = B·Aᵀ}, reading the large B
+ * in place and packing only the small A (see {@link #swaps}). As FMA's product commutes, the bits
+ * are those of the direct product.
  */
 final class GemmInPlace extends GemmCall {
   /** op(B) already packed whole ({@link PackedWeights}), or null to pack it in this call. */
   float[] prepacked;
+  /** Whether C is stored transposed. */
+  private final boolean transposedC;
+
+  GemmInPlace(boolean transposedC) {
+    this.transposedC = transposedC;
+  }
 
   /** Takes this path when packing A would not pay. */
   static boolean suits(boolean transA, int m, int n, int k) {
     return !transA && (n <= NR || (long) m * n * k <= GemmBlocking.IN_PLACE_MNK);
+  }
+
+  /**
+   * Whether {@code C = A·Bᵀ} (row-major A m×k and B n×k) should run as {@code Cᵀ = B·Aᵀ} on a
+   * transposed-output instance: when A has at most {@link GemmBlocking#SWAP_ROWS} rows and B more,
+   * the transposing pack of B (k·n, every call of a layer's forward) costs more than the products
+   * it feeds, while the swapped call packs only A's k·m.
+   */
+  static boolean swaps(boolean transA, boolean transB, int m, int n) {
+    return !transA && transB && m <= GemmBlocking.SWAP_ROWS && n > m;
   }
 
   @Override
@@ -52,6 +73,8 @@ final class GemmInPlace extends GemmCall {
     int rowFrom = GemmDriver.split(m, MR, worker, workers);
     int rowTo = GemmDriver.split(m, MR, worker + 1, workers);
     int kb = GemmBlocking.kBlock(k);
+    int rowStep = transposedC ? 1 : ldc; // where C's element (i, j) lies: cOff + i*rowStep + j*colStep
+    int colStep = transposedC ? ldc : 1;
     for (int pc = 0; pc < k; pc += kb) {
       int kc = Math.min(kb, k - pc);
       float betaK = pc == 0 ? beta : 1f;
@@ -60,7 +83,7 @@ final class GemmInPlace extends GemmCall {
       for (; i + MR <= rowTo; i += MR) {
         for (int j = 0; j < n; j += NR) {
           tile(kc, a, aOff + i * lda + pc, lda, packed, j * k + pc * NR,
-              c, cOff + i * ldc + j, ldc, Math.min(NR, n - j), alpha, betaK, tile);
+              c, cOff + i * rowStep + j * colStep, rowStep, colStep, Math.min(NR, n - j), alpha, betaK, tile);
         }
         if (last) { // these MR rows of C are final and in L1
           epilogue(i, 0, MR, n, ws.stage[worker]);
@@ -70,11 +93,11 @@ final class GemmInPlace extends GemmCall {
         int j = 0;
         for (; j + 3 * NR < n; j += 4 * NR) { // four panels at once: eight FMA chains hide the latency
           row4(kc, k, a, aOff + i * lda + pc, packed, j * k + pc * NR,
-              c, cOff + i * ldc + j, n - j, alpha, betaK, tile);
+              c, cOff + i * rowStep + j * colStep, colStep, n - j, alpha, betaK, tile);
         }
         for (; j < n; j += NR) {
           row(kc, a, aOff + i * lda + pc, packed, j * k + pc * NR,
-              c, cOff + i * ldc + j, Math.min(NR, n - j), alpha, betaK, tile);
+              c, cOff + i * rowStep + j * colStep, colStep, Math.min(NR, n - j), alpha, betaK, tile);
         }
         if (last) {
           epilogue(i, 0, 1, n, ws.stage[worker]);
@@ -84,8 +107,8 @@ final class GemmInPlace extends GemmCall {
   }
 
   /** One MR×NR tile of C; A in place (row r, step p at a[ai + r*lda + p]), B packed. */
-  private static void tile(int kc, float[] a, int ai, int lda, float[] bp, int bi,
-                           float[] c, int ci, int ldc, int nr, float alpha, float beta, float[] tile) {
+  private static void tile(int kc, float[] a, int ai, int lda, float[] bp, int bi, float[] c, int ci,
+                           int rowStep, int colStep, int nr, float alpha, float beta, float[] tile) {
     FloatVector z = FloatVector.zero(SPECIES);
     FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z;
     FloatVector c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
@@ -126,12 +149,12 @@ final class GemmInPlace extends GemmCall {
     c41.intoArray(tile, 4 * NR + VL);
     c50.intoArray(tile, 5 * NR);
     c51.intoArray(tile, 5 * NR + VL);
-    GemmMicroKernel.storeTile(tile, c, ci, ldc, MR, nr, alpha, beta);
+    store(tile, c, ci, rowStep, colStep, MR, nr, alpha, beta);
   }
 
   /** One row of up to NR columns of C, for the rows left below the last whole tile. */
   private static void row(int kc, float[] a, int ai, float[] bp, int bi,
-                          float[] c, int ci, int nr, float alpha, float beta, float[] tile) {
+                          float[] c, int ci, int colStep, int nr, float alpha, float beta, float[] tile) {
     FloatVector s0 = FloatVector.zero(SPECIES);
     FloatVector s1 = s0;
     for (int p = 0; p < kc; p++) {
@@ -142,7 +165,7 @@ final class GemmInPlace extends GemmCall {
     }
     s0.intoArray(tile, 0);
     s1.intoArray(tile, VL);
-    GemmMicroKernel.storeTile(tile, c, ci, 0, 1, nr, alpha, beta);
+    store(tile, c, ci, 0, colStep, 1, nr, alpha, beta);
   }
 
   /**
@@ -150,7 +173,7 @@ final class GemmInPlace extends GemmCall {
    * the same FMA chain as {@link #row}; the panels lie k·NR apart in the packed B.
    */
   private static void row4(int kc, int k, float[] a, int ai, float[] bp, int bi,
-                           float[] c, int ci, int cols, float alpha, float beta, float[] tile) {
+                           float[] c, int ci, int colStep, int cols, float alpha, float beta, float[] tile) {
     FloatVector s0 = FloatVector.zero(SPECIES);
     FloatVector s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
     int b1 = bi + k * NR, b2 = b1 + k * NR, b3 = b2 + k * NR;
@@ -166,7 +189,7 @@ final class GemmInPlace extends GemmCall {
       s6 = av.fma(FloatVector.fromArray(SPECIES, bp, b3 + o), s6);
       s7 = av.fma(FloatVector.fromArray(SPECIES, bp, b3 + o + VL), s7);
     }
-    // The four panels lie side by side in C, so they fold as the tile's rows with C's row stride NR:
+    // The four panels lie side by side in C, so they fold as the tile's rows NR columns apart:
     // one vector fold, not four (with four inlined, C2 dropped the broadcast intrinsic in one and
     // boxed it: 3 KB per step of the wide model).
     s0.intoArray(tile, 0);
@@ -178,9 +201,26 @@ final class GemmInPlace extends GemmCall {
     s6.intoArray(tile, 3 * NR);
     s7.intoArray(tile, 3 * NR + VL);
     int full = Math.min(4, cols / NR); // 3 or 4: the caller passes more than 3·NR columns
-    GemmMicroKernel.storeTile(tile, c, ci, NR, full, NR, alpha, beta);
+    store(tile, c, ci, NR * colStep, colStep, full, NR, alpha, beta);
     for (int j = full * NR; j < cols && j < 4 * NR; j++) { // the last panel's real columns
-      c[ci + j] = GemmMicroKernel.combine(tile[j], c[ci + j], alpha, beta);
+      c[ci + j * colStep] = GemmMicroKernel.combine(tile[j], c[ci + j * colStep], alpha, beta);
+    }
+  }
+
+  /**
+   * Folds the spilled mr×nr tile into C, element (r, q) at {@code c[ci + r*rowStep + q*colStep]}:
+   * by vectors along C's rows, or element by element into a transposed C.
+   */
+  private static void store(float[] tile, float[] c, int ci, int rowStep, int colStep, int mr, int nr,
+                            float alpha, float beta) {
+    if (colStep == 1) {
+      GemmMicroKernel.storeTile(tile, c, ci, rowStep, mr, nr, alpha, beta);
+      return;
+    }
+    for (int r = 0; r < mr; r++, ci += rowStep) {
+      for (int q = 0, t = r * NR, cq = ci; q < nr; q++, cq += colStep) {
+        c[cq] = GemmMicroKernel.combine(tile[t + q], c[cq], alpha, beta);
+      }
     }
   }
 }

@@ -7,5 +7,5 @@ package dev.lanes.kernel;
  */
 public final class InferenceScratch {
   final GemmWorkspace ws = new GemmWorkspace();
-  final GemmInPlace inPlace = new GemmInPlace();
+  final GemmInPlace inPlace = new GemmInPlace(false);
 }

@@ -52,7 +52,8 @@ public final class WorkerPool implements AutoCloseable {
   /** Scratch the GEMM uses while this pool runs it (one task at a time, so one is enough). */
   final GemmWorkspace gemmWorkspace = new GemmWorkspace();
   final GemmDriver gemmDriver = new GemmDriver();
-  final GemmInPlace gemmInPlace = new GemmInPlace();
+  final GemmInPlace gemmInPlace = new GemmInPlace(false);
+  final GemmInPlace gemmInPlaceTransposed = new GemmInPlace(true);
 
   /** A pool of {@code threads} workers (the caller counts as one), on new daemon threads. */
   public WorkerPool(int threads) {

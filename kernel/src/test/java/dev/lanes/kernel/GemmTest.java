@@ -64,6 +64,13 @@ class GemmTest {
           cases.add(new GemmCase(rnd, ta, tb, MR * 3 + 1, NR * 2 + 3, KC + 5, alpha, beta, 3, 3));
         }
       }
+      // few rows times Bᵀ, run as its transpose: its leftover rows, its four-panel rows with and
+      // without a partial last panel, two k-blocks folded into a transposed C
+      for (int rows : new int[] {1, 4 * NR - 3, GemmBlocking.SWAP_ROWS}) {
+        if (GemmInPlace.swaps(ta, tb, rows, MR * 13 + 5)) {
+          cases.add(new GemmCase(rnd, ta, tb, rows, MR * 13 + 5, KC + 5, 1.5f, 0.5f, 3, 3));
+        }
+      }
       // more than one block of C columns (NC) and of rows (MC)
       cases.add(new GemmCase(rnd, ta, tb, 5, GemmBlocking.NC + NR + 1, 33, 1f, 0f, 2, 2));
       cases.add(new GemmCase(rnd, ta, tb, 2 * MC + 7, 41, 70, 1f, 1f, 2, 2));
