@@ -2,7 +2,8 @@ package dev.lanes.kernel;
 
 /**
  * A dense layer's two passes, fused: the forward applies bias and activation to each output tile
- * of the GEMM while it is still in L1 (its epilogue), and the backward turns dY into dZ and sums the
+ * of the GEMM while it is still in L1 (its epilogue; a batch of at most 64 rows runs as Yᵀ = W·Xᵀ,
+ * and bias and activation follow in one pass over Y), and the backward turns dY into dZ and sums the
  * bias gradient in one pass before the two products. Weights are n×k (out × in, as PyTorch stores
  * them), so {@code Y = act(X·Wᵀ + b)}.
  *
