@@ -47,8 +47,42 @@ final class GemmMicroKernel {
       c50 = a.fma(b0, c50);
       c51 = a.fma(b1, c51);
     }
-    // Spill the tile with plain intrinsics: a call taking vectors from this large method may not
-    // be inlined (C2's node budget), and a vector passed to a call that is not inlined is boxed.
+    if (mr == MR && nr == NR) {
+      // A whole tile folds into C straight from the registers, by storeTile's formula (no spill, no
+      // call: with a short k-loop those cost a fifth of the tile).
+      FloatVector va = FloatVector.broadcast(SPECIES, alpha);
+      if (beta == 0f) {
+        c00.mul(va).intoArray(c, ci);
+        c01.mul(va).intoArray(c, ci + VL);
+        c10.mul(va).intoArray(c, ci + ldc);
+        c11.mul(va).intoArray(c, ci + ldc + VL);
+        c20.mul(va).intoArray(c, ci + 2 * ldc);
+        c21.mul(va).intoArray(c, ci + 2 * ldc + VL);
+        c30.mul(va).intoArray(c, ci + 3 * ldc);
+        c31.mul(va).intoArray(c, ci + 3 * ldc + VL);
+        c40.mul(va).intoArray(c, ci + 4 * ldc);
+        c41.mul(va).intoArray(c, ci + 4 * ldc + VL);
+        c50.mul(va).intoArray(c, ci + 5 * ldc);
+        c51.mul(va).intoArray(c, ci + 5 * ldc + VL);
+      } else {
+        FloatVector vb = FloatVector.broadcast(SPECIES, beta);
+        c00.fma(va, FloatVector.fromArray(SPECIES, c, ci).mul(vb)).intoArray(c, ci);
+        c01.fma(va, FloatVector.fromArray(SPECIES, c, ci + VL).mul(vb)).intoArray(c, ci + VL);
+        c10.fma(va, FloatVector.fromArray(SPECIES, c, ci + ldc).mul(vb)).intoArray(c, ci + ldc);
+        c11.fma(va, FloatVector.fromArray(SPECIES, c, ci + ldc + VL).mul(vb)).intoArray(c, ci + ldc + VL);
+        c20.fma(va, FloatVector.fromArray(SPECIES, c, ci + 2 * ldc).mul(vb)).intoArray(c, ci + 2 * ldc);
+        c21.fma(va, FloatVector.fromArray(SPECIES, c, ci + 2 * ldc + VL).mul(vb)).intoArray(c, ci + 2 * ldc + VL);
+        c30.fma(va, FloatVector.fromArray(SPECIES, c, ci + 3 * ldc).mul(vb)).intoArray(c, ci + 3 * ldc);
+        c31.fma(va, FloatVector.fromArray(SPECIES, c, ci + 3 * ldc + VL).mul(vb)).intoArray(c, ci + 3 * ldc + VL);
+        c40.fma(va, FloatVector.fromArray(SPECIES, c, ci + 4 * ldc).mul(vb)).intoArray(c, ci + 4 * ldc);
+        c41.fma(va, FloatVector.fromArray(SPECIES, c, ci + 4 * ldc + VL).mul(vb)).intoArray(c, ci + 4 * ldc + VL);
+        c50.fma(va, FloatVector.fromArray(SPECIES, c, ci + 5 * ldc).mul(vb)).intoArray(c, ci + 5 * ldc);
+        c51.fma(va, FloatVector.fromArray(SPECIES, c, ci + 5 * ldc + VL).mul(vb)).intoArray(c, ci + 5 * ldc + VL);
+      }
+      return;
+    }
+    // An edge tile spills with plain intrinsics: a call taking vectors from this large method may
+    // not be inlined (C2's node budget), and a vector passed to a call that is not inlined is boxed.
     c00.intoArray(tile, 0);
     c01.intoArray(tile, VL);
     c10.intoArray(tile, NR);
