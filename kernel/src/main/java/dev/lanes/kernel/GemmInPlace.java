@@ -136,6 +136,38 @@ final class GemmInPlace extends GemmCall {
       c50 = av.fma(b0, c50);
       c51 = av.fma(b1, c51);
     }
+    if (colStep == 1 && nr == NR) { // a whole tile of a row-major C: fold from the registers
+      FloatVector va = FloatVector.broadcast(SPECIES, alpha);
+      if (beta == 0f) {
+        c00.mul(va).intoArray(c, ci);
+        c01.mul(va).intoArray(c, ci + VL);
+        c10.mul(va).intoArray(c, ci + rowStep);
+        c11.mul(va).intoArray(c, ci + rowStep + VL);
+        c20.mul(va).intoArray(c, ci + 2 * rowStep);
+        c21.mul(va).intoArray(c, ci + 2 * rowStep + VL);
+        c30.mul(va).intoArray(c, ci + 3 * rowStep);
+        c31.mul(va).intoArray(c, ci + 3 * rowStep + VL);
+        c40.mul(va).intoArray(c, ci + 4 * rowStep);
+        c41.mul(va).intoArray(c, ci + 4 * rowStep + VL);
+        c50.mul(va).intoArray(c, ci + 5 * rowStep);
+        c51.mul(va).intoArray(c, ci + 5 * rowStep + VL);
+      } else {
+        FloatVector vb = FloatVector.broadcast(SPECIES, beta);
+        c00.fma(va, FloatVector.fromArray(SPECIES, c, ci).mul(vb)).intoArray(c, ci);
+        c01.fma(va, FloatVector.fromArray(SPECIES, c, ci + VL).mul(vb)).intoArray(c, ci + VL);
+        c10.fma(va, FloatVector.fromArray(SPECIES, c, ci + rowStep).mul(vb)).intoArray(c, ci + rowStep);
+        c11.fma(va, FloatVector.fromArray(SPECIES, c, ci + rowStep + VL).mul(vb)).intoArray(c, ci + rowStep + VL);
+        c20.fma(va, FloatVector.fromArray(SPECIES, c, ci + 2 * rowStep).mul(vb)).intoArray(c, ci + 2 * rowStep);
+        c21.fma(va, FloatVector.fromArray(SPECIES, c, ci + 2 * rowStep + VL).mul(vb)).intoArray(c, ci + 2 * rowStep + VL);
+        c30.fma(va, FloatVector.fromArray(SPECIES, c, ci + 3 * rowStep).mul(vb)).intoArray(c, ci + 3 * rowStep);
+        c31.fma(va, FloatVector.fromArray(SPECIES, c, ci + 3 * rowStep + VL).mul(vb)).intoArray(c, ci + 3 * rowStep + VL);
+        c40.fma(va, FloatVector.fromArray(SPECIES, c, ci + 4 * rowStep).mul(vb)).intoArray(c, ci + 4 * rowStep);
+        c41.fma(va, FloatVector.fromArray(SPECIES, c, ci + 4 * rowStep + VL).mul(vb)).intoArray(c, ci + 4 * rowStep + VL);
+        c50.fma(va, FloatVector.fromArray(SPECIES, c, ci + 5 * rowStep).mul(vb)).intoArray(c, ci + 5 * rowStep);
+        c51.fma(va, FloatVector.fromArray(SPECIES, c, ci + 5 * rowStep + VL).mul(vb)).intoArray(c, ci + 5 * rowStep + VL);
+      }
+      return;
+    }
     // Spill with intrinsics only (see GemmMicroKernel: vectors passed to calls may be boxed).
     c00.intoArray(tile, 0);
     c01.intoArray(tile, VL);
