@@ -5,18 +5,36 @@ import static dev.lanes.kernel.GemmBlocking.MR;
 import static dev.lanes.kernel.GemmBlocking.NC;
 import static dev.lanes.kernel.GemmBlocking.NR;
 
+import java.util.concurrent.atomic.AtomicInteger;
+
 /**
  * The blocked GEMM loops (BLIS order: jc → pc → pack B → ic → pack A → jr → ir → micro-kernel),
- * run by one or several workers. Workers own disjoint rectangles of C on a tm × tn grid and pack
- * disjoint slices of the shared B block; k is never split, so no result depends on the split.
- * One instance per workspace, reused, so a call allocates nothing.
+ * run by one or several workers. Workers pack disjoint slices of the shared B block, then compute
+ * C either in rectangles they own on a tm × tn grid or, when C has at least
+ * {@link #CLAIMS_PER_WORKER} blocks of MC rows per worker, by claiming row blocks one at a time, so a
+ * worker slowed by its core's other load does less of the work. k is never split, so no result
+ * depends on the split. One instance per workspace, reused, so a call allocates nothing.
  */
 final class GemmDriver extends GemmCall {
+  /** Row blocks per worker from which workers claim them rather than own a fixed share. */
+  static final int CLAIMS_PER_WORKER = 4;
   private int tm, tn;
+  /** Claimed row blocks: ticket t is row block t mod rowBlocks of k-block t / rowBlocks. */
+  private final AtomicInteger tickets = new AtomicInteger();
+  private int rowBlocks;
+  private boolean claiming;
 
   @Override
   void prepare(int workers) {
-    chooseGrid(workers);
+    rowBlocks = (m + MC - 1) / MC;
+    claiming = workers > 1 && n <= NC && rowBlocks >= CLAIMS_PER_WORKER * workers;
+    if (claiming) { // every worker computes whole rows of C
+      tm = workers;
+      tn = 1;
+    } else {
+      chooseGrid(workers);
+    }
+    tickets.set(0);
     ws.ensure(workers, GemmBlocking.kBlock(k), Math.min(NC, n));
   }
 
@@ -45,10 +63,9 @@ final class GemmDriver extends GemmCall {
     int wn = worker % tn;
     int rowFrom = split(m, MR, wm, tm);
     int rowTo = split(m, MR, wm + 1, tm);
-    float[] aBuf = ws.packedA[worker];
-    float[] tile = ws.tile[worker];
     int kb = GemmBlocking.kBlock(k);
     int block = 0;
+    int ticket = -1;
     for (int jc = 0; jc < n; jc += NC) {
       int nc = Math.min(NC, n - jc);
       int colFrom = split(nc, NR, wn, tn);
@@ -64,21 +81,38 @@ final class GemmDriver extends GemmCall {
         }
         float betaK = pc == 0 ? beta : 1f;
         boolean last = act != null && pc + kc == k; // C is final after this block: apply the epilogue
-        for (int ic = rowFrom; ic < rowTo; ic += MC) {
-          int mc = Math.min(MC, rowTo - ic);
-          GemmPacking.packA(transA, a, aOff, lda, ic, mc, pc, kc, aBuf);
-          for (int jr = colFrom; jr < colTo; jr += NR) {
-            int nr = Math.min(NR, nc - jr);
-            int cRow = cOff + ic * ldc + jc + jr;
-            for (int ir = 0; ir < mc; ir += MR) {
-              GemmMicroKernel.run(kc, aBuf, ir * kc, bBuf, jr * kc, c, cRow + ir * ldc, ldc,
-                  Math.min(MR, mc - ir), nr, alpha, betaK, tile);
-            }
-            if (last) { // the mc × nr strip of C is final and in L1
-              epilogue(ic, jc + jr, mc, nr, ws.stage[worker]);
-            }
+        if (claiming) { // one block of C columns (n <= NC), so k-block `block` owns tickets from block*rowBlocks
+          if (ticket < 0) {
+            ticket = tickets.getAndIncrement();
+          }
+          for (; ticket < (block + 1) * rowBlocks; ticket = tickets.getAndIncrement()) {
+            int ic = (ticket - block * rowBlocks) * MC;
+            rowBlock(ic, Math.min(MC, m - ic), pc, kc, jc, nc, colFrom, colTo, betaK, last, bBuf, worker);
+          } // the ticket past this k-block's is the next one's: kept for it
+        } else {
+          for (int ic = rowFrom; ic < rowTo; ic += MC) {
+            rowBlock(ic, Math.min(MC, rowTo - ic), pc, kc, jc, nc, colFrom, colTo, betaK, last, bBuf, worker);
           }
         }
+      }
+    }
+  }
+
+  /** Packs rows [ic, ic+mc) of op(A)'s k-block and multiplies them by the packed B's panels [colFrom, colTo). */
+  private void rowBlock(int ic, int mc, int pc, int kc, int jc, int nc, int colFrom, int colTo, float betaK,
+                        boolean last, float[] bBuf, int worker) {
+    float[] aBuf = ws.packedA[worker];
+    float[] tile = ws.tile[worker];
+    GemmPacking.packA(transA, a, aOff, lda, ic, mc, pc, kc, aBuf);
+    for (int jr = colFrom; jr < colTo; jr += NR) {
+      int nr = Math.min(NR, nc - jr);
+      int cRow = cOff + ic * ldc + jc + jr;
+      for (int ir = 0; ir < mc; ir += MR) {
+        GemmMicroKernel.run(kc, aBuf, ir * kc, bBuf, jr * kc, c, cRow + ir * ldc, ldc,
+            Math.min(MR, mc - ir), nr, alpha, betaK, tile);
+      }
+      if (last) { // the mc × nr strip of C is final and in L1
+        epilogue(ic, jc + jr, mc, nr, ws.stage[worker]);
       }
     }
   }

@@ -71,6 +71,8 @@ class GemmTest {
           cases.add(new GemmCase(rnd, ta, tb, rows, MR * 13 + 5, KC + 5, 1.5f, 0.5f, 3, 3));
         }
       }
+      // enough row blocks that 2 and 3 workers claim them one by one, over two k-blocks
+      cases.add(new GemmCase(rnd, ta, tb, 12 * MC + 5, 3 * NR + 5, KC + 9, 1f, 0.5f, 2, 2));
       // more than one block of C columns (NC) and of rows (MC)
       cases.add(new GemmCase(rnd, ta, tb, 5, GemmBlocking.NC + NR + 1, 33, 1f, 0f, 2, 2));
       cases.add(new GemmCase(rnd, ta, tb, 2 * MC + 7, 41, 70, 1f, 1f, 2, 2));
