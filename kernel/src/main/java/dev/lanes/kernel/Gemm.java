@@ -76,36 +76,31 @@ public final class Gemm {
       long mnk = (long) m * n * k;
       workers = (int) Math.max(1, Math.min(pool.size(), mnk / GemmBlocking.MIN_MNK_PER_THREAD));
     }
-    if (GemmInPlace.swaps(transA, transB, m, n)) { // Cᵀ = B·Aᵀ, then the epilogue over C
-      if (workers == 1) {
-        Context ctx = LOCAL.get();
-        ctx.inPlaceTransposed.execute(false, true, n, m, k, alpha, b, bOff, ldb, a, aOff, lda, beta, c, cOff, ldc,
-            null, null, 0, null, 0, 0, ctx.ws, null, 1);
-      } else {
-        pool.gemmInPlaceTransposed.execute(false, true, n, m, k, alpha, b, bOff, ldb, a, aOff, lda, beta, c, cOff,
-            ldc, null, null, 0, null, 0, 0, pool.gemmWorkspace, pool, workers);
-      }
-      if (act != null) {
-        act.forward(m, n, c, cOff, ldc, bias, biasOff, pre, preOff, ldPre, c, cOff, ldc);
-      }
-      return;
-    }
+    boolean swap = GemmInPlace.swaps(transA, transB, m, n); // runs as Cᵀ = B·Aᵀ, the epilogue after
     GemmCall call;
     GemmWorkspace ws;
     if (workers == 1) {
       Context ctx = LOCAL.get();
-      call = GemmInPlace.suits(transA, m, n, k) ? ctx.inPlace : ctx.driver;
+      call = swap ? ctx.inPlaceTransposed : GemmInPlace.suits(transA, m, n, k) ? ctx.inPlace : ctx.driver;
       ws = ctx.ws;
       pool = null;
     } else {
-      call = GemmInPlace.suits(transA, m, n, k) ? pool.gemmInPlace : pool.gemmDriver;
+      call = swap ? pool.gemmInPlaceTransposed
+          : GemmInPlace.suits(transA, m, n, k) ? pool.gemmInPlace : pool.gemmDriver;
       ws = pool.gemmWorkspace;
     }
-    call.execute(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
-        act, bias, biasOff, pre, preOff, ldPre, ws, pool, workers);
+    if (!swap) {
+      call.execute(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
+          act, bias, biasOff, pre, preOff, ldPre, ws, pool, workers);
+      return;
+    }
+    call.execute(false, true, n, m, k, alpha, b, bOff, ldb, a, aOff, lda, beta, c, cOff, ldc,
+        null, null, 0, null, 0, 0, ws, pool, workers);
+    if (act != null) {
+      act.forward(m, n, c, cOff, ldc, bias, biasOff, pre, preOff, ldPre, c, cOff, ldc);
+    }
   }
 
-  /** Handles empty C, and k == 0 or alpha == 0 (C = beta·C); true if nothing is left to do. */
   /**
    * {@code C = act(A·Wᵀ + bias)} on the calling thread with W packed beforehand (unchecked; see
    * {@link Dense}): the in-place path, minus its packing.
@@ -128,6 +123,7 @@ public final class Gemm {
     }
   }
 
+  /** Handles empty C, and k == 0 or alpha == 0 (C = beta·C); true if nothing is left to do. */
   private static boolean trivial(int m, int n, int k, float alpha, float beta, float[] c, int cOff, int ldc) {
     if (m == 0 || n == 0) {
       return true;
