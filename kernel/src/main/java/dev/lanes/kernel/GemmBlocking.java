@@ -19,14 +19,17 @@ final class GemmBlocking {
   /** Columns of the register tile: two vectors. */
   static final int NR = 2 * VL;
   /**
-   * Most depth of a packed block. Deeper blocks amortise each tile's trip to C, which misses cache
-   * once C outgrows L2 (Java has no prefetch instruction; measured: a 4 MB C costs the kernel ~10%),
-   * against the L1 room of a B micro-panel (KC×NR, 32 KiB with AVX2). Measured interleaved in one
-   * JVM against 256 and 384: 512 wins 3–7% on 512–2048 and 256×1024×1024. k is cut into
+   * Most depth of a packed block. Every k-block after the first reads C back, and once C outgrows
+   * L2 that read misses at each tile's fold, where no prefetch hides it (Java has none): on
+   * 2048² a fold into an L1-resident scratch instead of C ran 12% faster. Deeper blocks mean fewer
+   * such passes (none up to k = 1024), at the price of panels that live in L2 rather than L1 (a B
+   * micro-panel is KC×NR, 64 KiB with AVX2), which the kernel's independent loads tolerate.
+   * Measured interleaved in one JVM against OpenBLAS: 1024 over 512 gains 3–7% on 1024²–2048²,
+   * 512×784×256 (X·Wᵀ) and 256×1024×1024; 256 and 384 lost to 512 before. k is cut into
    * ceil(k/KC) blocks of equal depth ({@link #kBlock}), so no thin last block is left over.
    */
-  static final int KC = 512;
-  /** Rows of a packed A block (MC×KC, 96 KiB, kept in L2); a multiple of MR. */
+  static final int KC = 1024;
+  /** Rows of a packed A block (MC×KC, 192 KiB, kept in L2); a multiple of MR. */
   static final int MC = 48;
   /** Columns of a packed B block; a multiple of NR. */
   static final int NC = 2048;
