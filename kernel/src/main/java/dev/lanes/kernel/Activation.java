@@ -1,5 +1,7 @@
 package dev.lanes.kernel;
 
+import static dev.lanes.kernel.GemmBlocking.VL;
+
 /**
  * An elementwise activation with its forward and backward loops, on row blocks of row-major
  * {@code float[]} matrices. Forward computes {@code y = act(z + bias)}; backward turns dY into dZ
@@ -208,15 +210,51 @@ public final class Activation {
     Checks.matrix(fn, "dz", dz, dzOff, lddz, m, n);
     if (biasGrad != null) {
       Checks.span(fn, "biasGrad", biasGrad, biasGradOff, n);
-      java.util.Arrays.fill(biasGrad, biasGradOff, biasGradOff + n, 0f);
+    }
+    backwardColumns(m, 0, n, dy, dyOff, lddy, saved, savedOff, ldSaved, dz, dzOff, lddz, biasGrad, biasGradOff);
+  }
+
+  /**
+   * {@link #backward(int, int, float[], int, int, float[], int, int, float[], int, int, float[], int)
+   * backward} with the columns shared among the workers of pool (the caller alone for null or a
+   * block under {@link #MIN_BACKWARD_PER_WORKER} elements per worker). An element's arithmetic does
+   * not depend on its position and each column's rows are summed in order, so the bits are the same.
+   */
+  public void backward(WorkerPool pool, int m, int n, float[] dy, int dyOff, int lddy, float[] saved, int savedOff,
+                       int ldSaved, float[] dz, int dzOff, int lddz, float[] biasGrad, int biasGradOff) {
+    int workers = pool == null ? 1 : (int) Math.min(Math.min(pool.size(), (n + VL - 1) / VL),
+        (long) m * n / MIN_BACKWARD_PER_WORKER);
+    if (workers <= 1) {
+      backward(m, n, dy, dyOff, lddy, saved, savedOff, ldSaved, dz, dzOff, lddz, biasGrad, biasGradOff);
+      return;
+    }
+    String fn = "Activation.backward";
+    Checks.matrix(fn, "dy", dy, dyOff, lddy, m, n);
+    Checks.matrix(fn, "saved", saved, savedOff, ldSaved, m, n);
+    Checks.matrix(fn, "dz", dz, dzOff, lddz, m, n);
+    if (biasGrad != null) {
+      Checks.span(fn, "biasGrad", biasGrad, biasGradOff, n);
+    }
+    pool.activationBackward.execute(pool, workers, this, m, n, dy, dyOff, lddy, saved, savedOff, ldSaved,
+        dz, dzOff, lddz, biasGrad, biasGradOff);
+  }
+
+  /** Elements of a backward pass per worker before it is split across a pool. */
+  static final int MIN_BACKWARD_PER_WORKER = 1 << 15;
+
+  /** backward on columns [from, to) of the m×n block (arguments checked). */
+  void backwardColumns(int m, int from, int to, float[] dy, int dyOff, int lddy, float[] saved, int savedOff,
+                       int ldSaved, float[] dz, int dzOff, int lddz, float[] biasGrad, int biasGradOff) {
+    if (biasGrad != null) {
+      java.util.Arrays.fill(biasGrad, biasGradOff + from, biasGradOff + to, 0f);
     }
     float[] scratch = Blocks.scratch();
-    int cb = Blocks.cols(n);
+    int cb = Blocks.cols(to - from);
     int rb = Blocks.rows(cb);
     for (int i = 0; i < m; i += rb) {
       int rows = Math.min(rb, m - i);
-      for (int j = 0; j < n; j += cb) {
-        int cols = Math.min(cb, n - j);
+      for (int j = from; j < to; j += cb) {
+        int cols = Math.min(cb, to - j);
         int out = backwardBlock(rows, cols, dy, dyOff + i * lddy + j, lddy, saved, savedOff + i * ldSaved + j,
             ldSaved, scratch);
         Blocks.unstage(rows, cols, scratch, out, dz, dzOff + i * lddz + j, lddz);

@@ -85,7 +85,7 @@ public final class Dense {
     if (dx != null) {
       GemmChecks.check(false, false, m, k, n, dy, dyOff, lddy, w, wOff, ldw, dx, dxOff, lddx);
     }
-    act.backward(m, n, dy, dyOff, lddy, saved, savedOff, ldSaved, dy, dyOff, lddy, db, dbOff);
+    act.backward(pool, m, n, dy, dyOff, lddy, saved, savedOff, ldSaved, dy, dyOff, lddy, db, dbOff);
     Gemm.multiply(pool, true, false, n, k, m, 1f, dy, dyOff, lddy, x, xOff, ldx, dwBeta, dw, dwOff, lddw,
         null, null, 0, null, 0, 0);
     if (dx != null) {

@@ -112,40 +112,68 @@ public final class Reductions {
     String fn = "Reductions.sumOfSquares";
     Checks.size(fn, "n", n);
     Checks.span(fn, "x", x, xOff, n);
-
-    FloatVector zero = FloatVector.zero(SPECIES);
+    float[] lanes = Blocks.scratch();
     double total = 0;
-    for (int from = 0; from < n; ) {
-      int len = Math.min(BLOCK, n - from);
-      int end = from + len;
-      FloatVector s0 = zero, s1 = zero, s2 = zero, s3 = zero;
-      int i = from;
-      for (; i <= end - 4 * VL; i += 4 * VL) {
-        int p = xOff + i;
-        FloatVector x0 = FloatVector.fromArray(SPECIES, x, p);
-        FloatVector x1 = FloatVector.fromArray(SPECIES, x, p + VL);
-        FloatVector x2 = FloatVector.fromArray(SPECIES, x, p + 2 * VL);
-        FloatVector x3 = FloatVector.fromArray(SPECIES, x, p + 3 * VL);
-        s0 = x0.fma(x0, s0);
-        s1 = x1.fma(x1, s1);
-        s2 = x2.fma(x2, s2);
-        s3 = x3.fma(x3, s3);
-      }
-      for (; i <= end - VL; i += VL) {
-        FloatVector x0 = FloatVector.fromArray(SPECIES, x, xOff + i);
-        s0 = x0.fma(x0, s0);
-      }
-      if (i < end) { // inactive lanes load 0 and add 0·0 = +0, which changes no sum of squares
-        VectorMask<Float> mask = SPECIES.indexInRange(i, end);
-        FloatVector x0 = FloatVector.fromArray(SPECIES, x, xOff + i, mask);
-        s0 = x0.fma(x0, s0);
-      }
-      FloatVector s = s0.add(s1).add(s2.add(s3));
-      // lanes one by one in a fixed order; lane(l) is exact, the double adds are the only rounding
-      for (int l = 0; l < VL; l++) {
-        total += s.lane(l);
-      }
-      from = end;
+    for (int from = 0; from < n; from += BLOCK) {
+      blockSquares(Math.min(BLOCK, n - from), x, xOff + from, lanes, 0);
+      total = addLanes(total, lanes, 0, 1);
+    }
+    return total;
+  }
+
+  /**
+   * {@link #sumOfSquares(int, float[], int)} with its blocks shared among the workers of pool (the
+   * caller alone for null or for fewer than {@link #BLOCKS_PER_WORKER} blocks per worker). Each block
+   * is summed as there and the blocks' lanes are added in the same order, so the bits are the same.
+   *
+   * @throws IllegalArgumentException as {@link #sumOfSquares(int, float[], int)}
+   */
+  public static double sumOfSquares(WorkerPool pool, int n, float[] x, int xOff) {
+    int workers = pool == null ? 1 : Math.min(pool.size(), n / BLOCK / BLOCKS_PER_WORKER);
+    if (workers <= 1) {
+      return sumOfSquares(n, x, xOff);
+    }
+    String fn = "Reductions.sumOfSquares";
+    Checks.size(fn, "n", n);
+    Checks.span(fn, "x", x, xOff, n);
+    return pool.squares.execute(pool, workers, n, x, xOff);
+  }
+
+  /** Whole blocks per worker before {@link #sumOfSquares(WorkerPool, int, float[], int)} splits. */
+  static final int BLOCKS_PER_WORKER = 8;
+
+  /** The VL lane sums of x[p, p + len) squared, len ≤ BLOCK, to lanes[at, at + VL). */
+  static void blockSquares(int len, float[] x, int p, float[] lanes, int at) {
+    FloatVector zero = FloatVector.zero(SPECIES);
+    FloatVector s0 = zero, s1 = zero, s2 = zero, s3 = zero;
+    int end = p + len;
+    int i = p;
+    for (; i <= end - 4 * VL; i += 4 * VL) {
+      FloatVector x0 = FloatVector.fromArray(SPECIES, x, i);
+      FloatVector x1 = FloatVector.fromArray(SPECIES, x, i + VL);
+      FloatVector x2 = FloatVector.fromArray(SPECIES, x, i + 2 * VL);
+      FloatVector x3 = FloatVector.fromArray(SPECIES, x, i + 3 * VL);
+      s0 = x0.fma(x0, s0);
+      s1 = x1.fma(x1, s1);
+      s2 = x2.fma(x2, s2);
+      s3 = x3.fma(x3, s3);
+    }
+    for (; i <= end - VL; i += VL) {
+      FloatVector x0 = FloatVector.fromArray(SPECIES, x, i);
+      s0 = x0.fma(x0, s0);
+    }
+    if (i < end) { // inactive lanes load 0 and add 0·0 = +0, which changes no sum of squares
+      VectorMask<Float> mask = SPECIES.indexInRange(i, end);
+      FloatVector x0 = FloatVector.fromArray(SPECIES, x, i, mask);
+      s0 = x0.fma(x0, s0);
+    }
+    s0.add(s1).add(s2.add(s3)).intoArray(lanes, at);
+  }
+
+  /** total plus the lanes of {@code blocks} blocks from lanes[at], one by one in order (each exact in double). */
+  static double addLanes(double total, float[] lanes, int at, int blocks) {
+    for (int l = at, end = at + blocks * VL; l < end; l++) {
+      total += lanes[l];
     }
     return total;
   }

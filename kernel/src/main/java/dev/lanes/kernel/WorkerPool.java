@@ -54,6 +54,9 @@ public final class WorkerPool implements AutoCloseable {
   final GemmDriver gemmDriver = new GemmDriver();
   final GemmInPlace gemmInPlace = new GemmInPlace(false);
   final GemmInPlace gemmInPlaceTransposed = new GemmInPlace(true);
+  /** The step's elementwise passes that split across the pool (one task at a time, so one each). */
+  final SquaresCall squares = new SquaresCall();
+  final ActivationBackwardCall activationBackward = new ActivationBackwardCall();
 
   /** A pool of {@code threads} workers (the caller counts as one), on new daemon threads. */
   public WorkerPool(int threads) {

@@ -149,6 +149,49 @@ class ActivationTest {
     }
   }
 
+  @ParameterizedTest
+  @MethodSource("all")
+  void backwardOnAPoolHasTheSameBitsForEveryWorkerCount(Activation act) {
+    SplittableRandom rnd = new SplittableRandom(12);
+    int min = Activation.MIN_BACKWARD_PER_WORKER;
+    // {m, n}: enough for 8 workers; for 3, with a partial last vector; fewer vectors than workers; one column
+    int[][] shapes = {{8 * min / 1000 + 1, 1001}, {3 * min / 100 + 1, 100}, {8 * min / (2 * VL), 2 * VL}, {min, 1}};
+    for (int[] shape : shapes) {
+      int m = shape[0], n = shape[1], ld = n + 3, off = 2;
+      float[] z = values(rnd, off + m * ld);
+      float[] y = new float[z.length];
+      act.forward(m, n, z, off, ld, null, 0, null, 0, 1, y, off, ld);
+      float[] saved = act.backwardUsesOutput() ? y : z;
+      float[] dy = values(rnd, z.length);
+      float[] dz = new float[z.length];
+      float[] db = new float[n + 1];
+      act.backward(m, n, dy, off, ld, saved, off, ld, dz, off, ld, db, 0);
+      for (int threads : new int[] {2, 3, 8}) {
+        try (WorkerPool pool = new WorkerPool(threads)) {
+          float[] dzPool = new float[z.length];
+          float[] dbPool = new float[n + 1];
+          Arrays.fill(dbPool, 0, n, Float.NaN); // overwritten, never read
+          act.backward(pool, m, n, dy, off, ld, saved, off, ld, dzPool, off, ld, dbPool, 0);
+          String where = act + " " + m + "×" + n + ", " + threads + " threads";
+          assertArrayEquals(dz, dzPool, where);
+          assertArrayEquals(db, dbPool, where);
+          float[] inPlace = dy.clone();
+          act.backward(pool, m, n, inPlace, off, ld, saved, off, ld, inPlace, off, ld, null, 0);
+          assertArrayEquals(dz, block(inPlace, off, m, n, ld), where + ", in place");
+        }
+      }
+    }
+  }
+
+  /** a with the elements outside the m×n block (offset, row gaps) zero, as in a fresh dz. */
+  private static float[] block(float[] a, int off, int m, int n, int ld) {
+    float[] r = new float[a.length];
+    for (int i = 0; i < m; i++) {
+      System.arraycopy(a, off + i * ld, r, off + i * ld, n);
+    }
+    return r;
+  }
+
   /** ReLU-likes are not differentiable at 0, and y > 0 misjudges z > 0 when y rounds to 0. */
   private static boolean kink(Activation act, float z) {
     return act.backwardUsesOutput() && Math.abs(z) < 1e-30;

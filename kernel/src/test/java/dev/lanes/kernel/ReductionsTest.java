@@ -201,6 +201,53 @@ class ReductionsTest {
     }
   }
 
+  @Test
+  void sumOfSquaresOnAPoolHasTheSameBitsForEveryWorkerCount() {
+    SplittableRandom rnd = new SplittableRandom(11);
+    int perWorker = Reductions.BLOCK * Reductions.BLOCKS_PER_WORKER;
+    int[] lengths = {0, 5, 2 * perWorker - 1, 2 * perWorker, 3 * perWorker + 77, 8 * perWorker + Reductions.BLOCK / 2};
+    for (int n : lengths) {
+      int off = 3;
+      float[] x = new float[off + n + 2];
+      for (int i = 0; i < x.length; i++) {
+        x[i] = mixed(rnd, -10, 10);
+      }
+      long expected = Double.doubleToRawLongBits(Reductions.sumOfSquares(n, x, off));
+      assertEquals(expected, Double.doubleToRawLongBits(Reductions.sumOfSquares(null, n, x, off)), "n=" + n);
+      for (int threads : new int[] {1, 2, 3, 8}) {
+        try (WorkerPool pool = new WorkerPool(threads)) {
+          for (int call = 0; call < 2; call++) { // the second call reuses the pool's lanes
+            assertEquals(expected, Double.doubleToRawLongBits(Reductions.sumOfSquares(pool, n, x, off)),
+                "n=" + n + ", " + threads + " threads, call " + call);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void sumOfSquaresOnAPoolFindsNaNInAnyWorkersShare() {
+    int n = 3 * Reductions.BLOCK * Reductions.BLOCKS_PER_WORKER + 9;
+    try (WorkerPool pool = new WorkerPool(3)) {
+      for (int at : new int[] {0, n / 2, n - 1}) {
+        float[] x = new float[n];
+        Arrays.fill(x, 0.5f);
+        x[at] = Float.NaN;
+        assertTrue(Double.isNaN(Reductions.sumOfSquares(pool, n, x, 0)), "NaN at " + at);
+      }
+    }
+  }
+
+  @Test
+  void sumOfSquaresOnAPoolChecksItsArguments() {
+    try (WorkerPool pool = new WorkerPool(2)) {
+      int n = 2 * Reductions.BLOCK * Reductions.BLOCKS_PER_WORKER;
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> Reductions.sumOfSquares(pool, n, new float[n], 1));
+      assertTrue(e.getMessage().contains("x"), e.getMessage());
+    }
+  }
+
   /** Called until C2 compiles them, the reductions still give their twins' bits. */
   @Test
   void sameBitsOnceCompiled() {

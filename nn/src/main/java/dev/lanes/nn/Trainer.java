@@ -318,7 +318,7 @@ public final class Trainer implements AutoCloseable {
     double total = 0;
     for (int l = 0; l < net.layers.size(); l++) {
       if (net.layers.get(l) instanceof DenseLayer d) {
-        total += finite(Reductions.sumOfSquares(d.out * d.in, grads, d.weights), l, "weight");
+        total += finite(Reductions.sumOfSquares(pool, d.out * d.in, grads, d.weights), l, "weight");
         total += finite(Reductions.sumOfSquares(d.out, grads, d.bias), l, "bias");
       }
     }
