@@ -66,13 +66,22 @@ record JmhRun(String name, Settings settings, Map<String, String[]> params, List
     return all;
   }
 
-  /** The values of {@code bench}'s @Param field {@code field} that match {@code regex}; all if it is null. */
+  /**
+   * The values of the @Param field {@code field} of {@code bench} or its nested state classes that
+   * match {@code regex}; all if it is null.
+   */
   static String[] matching(Class<?> bench, String field, String regex) {
-    String[] all;
-    try {
-      all = bench.getField(field).getAnnotation(Param.class).value();
-    } catch (NoSuchFieldException e) {
-      throw new IllegalArgumentException(bench + " has no @Param " + field, e);
+    String[] all = null;
+    for (Class<?> c : withNested(bench)) {
+      try {
+        Param p = c.getField(field).getAnnotation(Param.class);
+        all = p == null ? all : p.value();
+      } catch (NoSuchFieldException e) {
+        // not in this class
+      }
+    }
+    if (all == null) {
+      throw new IllegalArgumentException(bench + " has no @Param " + field);
     }
     return regex == null ? all : java.util.Arrays.stream(all).filter(v -> v.matches(regex)).toArray(String[]::new);
   }

@@ -5,9 +5,14 @@ import dev.lanes.nn.Dataset;
 import dev.lanes.nn.Loss;
 import dev.lanes.nn.Network;
 import dev.lanes.nn.Optimizer;
+import dev.lanes.kernel.WorkerPool;
 import dev.lanes.nn.Trainer;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -27,25 +32,14 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code mnist-B-OPT}: 784-256-128-10 ReLU, softmax cross-entropy, batch B; {@code wide-256-sgd}:
  * 784-1024-1024-10 ReLU at batch 256; {@code tiny-64-sgd}: 64-64-64-1 tanh with MSE at batch 64.
  * Time per step; samples/s = batch / time. Data are random, fixed; the same rows every step.
+ * {@link StepThreads} counts the bytes that the step's own threads allocate.
  */
-@State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 5, time = 1)
 @Measurement(iterations = 8, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class TrainStepBench {
-
-  @Param({"mnist-32-sgd", "mnist-32-adam", "mnist-128-sgd", "mnist-128-adam", "mnist-512-sgd", "mnist-512-adam",
-      "wide-256-sgd", "tiny-64-sgd"})
-  public String model;
-
-  @Param({"1", "2"})
-  public int threads;
-
-  private Trainer trainer;
-  private Dataset data;
-  private int batch;
 
   /** The batch size of a model name. */
   static int batchOf(String model) {
@@ -79,41 +73,123 @@ public class TrainStepBench {
     return 3 * forwardFlops(w) - 2.0 * w[0] * w[1];
   }
 
-  @Setup(Level.Trial)
-  public void setUp() {
-    String[] parts = model.split("-");
-    batch = Integer.parseInt(parts[1]);
-    Optimizer opt = parts[2].equals("adam") ? Optimizer.adam(1e-3f) : Optimizer.sgd(1e-3f);
-    SplittableRandom rnd = new SplittableRandom(42);
-    int[] w = widths(parts[0]);
-    boolean tiny = parts[0].equals("tiny");
-    Activation act = tiny ? Activation.TANH : Activation.RELU;
-    Network net = Network.builder(w[0]).dense(w[1], act).dense(w[2], act).dense(w[3])
-        .loss(tiny ? Loss.MEAN_SQUARED_ERROR : Loss.SOFTMAX_CROSS_ENTROPY).build(1);
-    float[] x = LoopBench.random(rnd, batch * net.inputs());
-    if (net.loss().usesLabels()) {
-      data = Dataset.classification(x, batch, net.inputs(), rnd.ints(batch, 0, net.outputs()).toArray(), net.outputs());
-    } else {
-      data = Dataset.regression(x, batch, net.inputs(), LoopBench.random(rnd, batch), 1);
+  /** A trainer of one model on one thread count, set up once per trial. */
+  @State(Scope.Thread)
+  public static class Model {
+    @Param({"mnist-32-sgd", "mnist-32-adam", "mnist-128-sgd", "mnist-128-adam", "mnist-512-sgd", "mnist-512-adam",
+        "wide-256-sgd", "tiny-64-sgd"})
+    public String model;
+
+    @Param({"1", "2"})
+    public int threads;
+
+    private Trainer trainer;
+    private WorkerPool pool;
+    private Dataset data;
+    private int batch;
+    /** The pool's worker threads (the caller, JMH's benchmark thread, is the other step thread). */
+    private final List<Thread> workers = new ArrayList<>();
+
+    @Setup(Level.Trial)
+    public void setUp() {
+      String[] parts = model.split("-");
+      batch = Integer.parseInt(parts[1]);
+      Optimizer opt = parts[2].equals("adam") ? Optimizer.adam(1e-3f) : Optimizer.sgd(1e-3f);
+      SplittableRandom rnd = new SplittableRandom(42);
+      int[] w = widths(parts[0]);
+      boolean tiny = parts[0].equals("tiny");
+      Activation act = tiny ? Activation.TANH : Activation.RELU;
+      Network net = Network.builder(w[0]).dense(w[1], act).dense(w[2], act).dense(w[3])
+          .loss(tiny ? Loss.MEAN_SQUARED_ERROR : Loss.SOFTMAX_CROSS_ENTROPY).build(1);
+      float[] x = LoopBench.random(rnd, batch * net.inputs());
+      if (net.loss().usesLabels()) {
+        data = Dataset.classification(x, batch, net.inputs(), rnd.ints(batch, 0, net.outputs()).toArray(), net.outputs());
+      } else {
+        data = Dataset.regression(x, batch, net.inputs(), LoopBench.random(rnd, batch), 1);
+      }
+      Trainer.Builder builder = Trainer.builder(net).optimizer(opt).batchSize(batch);
+      if (threads > 1) { // what threads(n) would make, on threads the bench can name
+        pool = new WorkerPool(threads, r -> {
+          Thread t = new Thread(r, "lanes-bench-worker-" + (workers.size() + 1));
+          t.setDaemon(true);
+          workers.add(t);
+          return t;
+        });
+        builder.pool(pool);
+      }
+      trainer = builder.build();
+      // A step of the wide model takes ~40 ms, so its methods reach C2 only after a few hundred
+      // steps, some past JMH's warm-up; until then the vector code runs in C1 and allocates boxes.
+      for (int i = 0; i < WARM_STEPS; i++) {
+        trainer.step(data, 0, batch);
+      }
     }
-    trainer = Trainer.builder(net).optimizer(opt).batchSize(batch).threads(threads).build();
-    // A step of the wide model takes ~40 ms, so its methods reach C2 only after a few hundred
-    // steps, some past JMH's warm-up; until then the vector code runs in C1 and allocates boxes.
-    for (int i = 0; i < WARM_STEPS; i++) {
-      trainer.step(data, 0, batch);
+
+    /** Steps run before JMH's warm-up, so slow models are compiled by C2 when it starts. */
+    private static final int WARM_STEPS = 400;
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+      trainer.close();
+      if (pool != null) {
+        pool.close();
+      }
+    }
+
+    /** Bytes the pool's workers have allocated so far. */
+    long allocatedByWorkers() {
+      com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+      long bytes = 0;
+      for (int i = 0; i < workers.size(); i++) { // no iterator: nothing allocated between the reads
+        bytes += mx.getThreadAllocatedBytes(workers.get(i).threadId());
+      }
+      return bytes;
     }
   }
 
-  /** Steps run before JMH's warm-up, so slow models are compiled by C2 when it starts. */
-  private static final int WARM_STEPS = 400;
+  /**
+   * Bytes allocated by the threads that run the steps, from the start of an iteration's first step
+   * to the end of its last, and the steps run: both summed over the iterations, so bytes / steps is
+   * the allocation per step. The caller's count is read after every step (a read of its own
+   * counter, tens of ns), so JMH's work between the iterations, on the same thread, stays out; the
+   * pool's workers run nothing but steps, so theirs is read when the iteration ends. JMH's
+   * {@code -prof gc} counts every thread of the JVM, its own included, and spreads that over the
+   * iteration's steps: on a slow model (8 steps in a 0.3 s iteration) hundreds of bytes per step
+   * that no step allocated.
+   */
+  @State(Scope.Thread)
+  @AuxCounters(AuxCounters.Type.EVENTS)
+  public static class StepThreads {
+    public long stepThreadBytes;
+    public long steps;
+    private long callerBefore, callerAfter, workersBefore;
+    private Model model; // the benchmark method's: a helper method taking Model would get an instance of its own
+    private final com.sun.management.ThreadMXBean mx =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
-  @TearDown(Level.Trial)
-  public void tearDown() {
-    trainer.close();
+    void beforeStep(Model model) {
+      if (steps++ == 0) {
+        this.model = model;
+        workersBefore = model.allocatedByWorkers();
+        callerBefore = mx.getCurrentThreadAllocatedBytes();
+      }
+    }
+
+    void afterStep() {
+      callerAfter = mx.getCurrentThreadAllocatedBytes();
+    }
+
+    @TearDown(Level.Iteration)
+    public void stop() {
+      stepThreadBytes = callerAfter - callerBefore + model.allocatedByWorkers() - workersBefore;
+    }
   }
 
   @Benchmark
-  public float step() {
-    return trainer.step(data, 0, batch);
+  public float step(Model model, StepThreads counted) {
+    counted.beforeStep(model);
+    float loss = model.trainer.step(model.data, 0, model.batch);
+    counted.afterStep();
+    return loss;
   }
 }

@@ -102,19 +102,23 @@ public final class TrainSummary implements Suite {
     sb.append("One training step (forward, loss, backward, update), median µs; samples/s = batch / step time; % of "
         + "peak counts the products' flops (forward, dW, dX but the input layer's) against the FMA peak of the "
         + "threads used. PyTorch 1.13 (Debian, on OpenBLAS) ran right after, same machine, same thread count "
-        + "(torch.set_num_threads, OPENBLAS_NUM_THREADS, OMP_NUM_THREADS).\n\n");
+        + "(torch.set_num_threads, OPENBLAS_NUM_THREADS, OMP_NUM_THREADS). Bytes per step: `-prof gc` counts "
+        + "every thread of the JVM, JMH's own included, and divides by the steps of an iteration, so a slow "
+        + "model shows JMH's few hundred bytes per iteration spread over its few steps; \"step threads\" counts only "
+        + "the caller and the pool's workers, from the start to the end of each measured iteration (the counting "
+        + "itself included: under 1 KiB per iteration).\n\n");
     sb.append("| model | thr | Lanes µs (min–max) | Lanes samples/s | PyTorch µs (min–max) | Lanes/PyTorch speed "
-        + "| Lanes % of peak | Lanes alloc B/step |\n");
-    sb.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        + "| Lanes % of peak | Lanes B/step, -prof gc | Lanes B/step, step threads |\n");
+    sb.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     cells.forEach((key, r) -> {
       String model = key.split("\\|")[0], thr = key.split("\\|")[1];
       Stat us = lanesUs.get(key), peer = torch.get(key);
       double samples = TrainStepBench.batchOf(model) / us.median() * 1e6;
-      sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %.0f | %s | %s | %s | %.1f |%n", model, thr,
+      sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %.0f | %s | %s | %s | %.1f | %.1f |%n", model, thr,
           us.format("%.0f"), samples, peer == null ? "–" : peer.format("%.0f"),
           peer == null ? "–" : String.format(Locale.ROOT, "%.2f×", peer.median() / us.median()),
           limits.percentOfPeak(samples * TrainStepBench.stepFlops(model) / 1e9, Integer.parseInt(thr)),
-          Stat.allocPerOp(r)));
+          Stat.allocPerOp(r), Stat.countedPerOp(r, "stepThreadBytes", "steps")));
     });
     Stat one = lanesUs.get("wide-256-sgd|1"), two = lanesUs.get("wide-256-sgd|2");
     if (one != null && two != null) {
