@@ -28,7 +28,14 @@ final class GemmPacking {
         // op(A)[i][p] = a[p*lda + i]: MR contiguous values per k
         int src = aOff + p0 * lda + i0 + ir;
         if (rows == MR) {
-          for (int p = 0; p < kc; p++, src += lda, d += MR) {
+          // one vector per k while VL values lie in a: its VL − MR spare lanes land where the next
+          // k's store (or the next panel, or the buffer's end padding) overwrites them
+          int p = 0;
+          int vectors = VL < MR || a.length - VL < src ? 0 : Math.min(kc, (a.length - VL - src) / lda + 1);
+          for (; p < vectors; p++, src += lda, d += MR) {
+            FloatVector.fromArray(SPECIES, a, src).intoArray(dst, d);
+          }
+          for (; p < kc; p++, src += lda, d += MR) {
             dst[d] = a[src];
             dst[d + 1] = a[src + 1];
             dst[d + 2] = a[src + 2];

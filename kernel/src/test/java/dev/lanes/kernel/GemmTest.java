@@ -245,6 +245,34 @@ class GemmTest {
     }
   }
 
+  /**
+   * Arrays exactly as long as their matrices (no offset, no padding), so a packer or kernel that
+   * reads a vector past a matrix's last element throws or uses it: every transpose, on the in-place
+   * and packed paths, with a last panel of A that is whole (rows a multiple of MR) and one that is not.
+   */
+  @Test
+  void readsNothingPastTheEndOfTightArrays() {
+    SplittableRandom rnd = new SplittableRandom(21);
+    int[][] shapes = {{MR * 2, NR + 1, 7}, {MR * 30, 70, 400}, {MC + MR, NR * 9, KC + 77}, {MR * 30 + 1, 70, 400}};
+    for (int[] s : shapes) {
+      int m = s[0], n = s[1], k = s[2];
+      for (boolean ta : new boolean[] {false, true}) {
+        for (boolean tb : new boolean[] {false, true}) {
+          float[] a = GemmCase.random(rnd, m * k), b = GemmCase.random(rnd, k * n);
+          int lda = ta ? m : k, ldb = tb ? k : n;
+          float[] expected = new float[m * n];
+          ReferenceGemm.sgemm(ta, tb, m, n, k, 1f, a, 0, lda, b, 0, ldb, 0f, expected, 0, n);
+          float[] c = new float[m * n];
+          Gemm.sgemm(ta, tb, m, n, k, 1f, a, 0, lda, b, 0, ldb, 0f, c, 0, n);
+          String what = "transA=" + ta + " transB=" + tb + " " + m + "×" + n + "×" + k;
+          assertBitsEqual(expected, c, what);
+          Gemm.sgemm(POOLS.get(1), ta, tb, m, n, k, 1f, a, 0, lda, b, 0, ldb, 0f, c, 0, n);
+          assertBitsEqual(expected, c, what + ", 2 threads");
+        }
+      }
+    }
+  }
+
   @Test
   void kBlocksAreEqualAndCoverK() {
     for (int k = 1; k < 5 * GemmBlocking.KC; k += 7) {
