@@ -95,10 +95,13 @@ final class GemmMicroKernel {
     c41.intoArray(tile, 4 * NR + VL);
     c50.intoArray(tile, 5 * NR);
     c51.intoArray(tile, 5 * NR + VL);
-    storeTile(tile, c, ci, ldc, mr, nr, alpha, beta);
+    // Element by element: edge tiles are rare (at most one per panel and k-block), so their fold
+    // is compiled by C2 late, and as vector code it ran boxed in C1 until then (245 KB per 2048²
+    // product for its first dozen calls).
+    storeEdge(tile, c, ci, ldc, mr, nr, alpha, beta);
   }
 
-  /** Folds the spilled mr×nr tile into C: whole vectors when the tile is NR wide, else elements. */
+  /** Folds the spilled mr×nr tile into C (the in-place path's): whole vectors when the tile is NR wide, else elements. */
   static void storeTile(float[] tile, float[] c, int ci, int ldc, int mr, int nr, float alpha, float beta) {
     if (nr == NR) {
       storeFullRows(tile, c, ci, ldc, mr, alpha, beta);
