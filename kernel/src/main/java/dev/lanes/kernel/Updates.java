@@ -137,8 +137,8 @@ public final class Updates {
    * }</pre>
    * with float constants {@code c1 = 1 − beta1}, {@code c2 = 1 − beta2} (exact for betas ≥ 0.5)
    * and, computed once in double and rounded to float, {@code alpha = lr / (1 − beta1^step)} and
-   * {@code r = 1 / sqrt(1 − beta2^step)} (powers by {@link StrictMath#pow}, so they are the same on
-   * every JVM). This is PyTorch's {@code w −= lr/bc1 · m / (sqrt(v)/sqrt(bc2) + eps)}. m and v must
+   * {@code r = 1 / sqrt(1 − beta2^step)} (powers by {@link #power}, plain double arithmetic, so they
+   * are the same on every JVM). This is PyTorch's {@code w −= lr/bc1 · m / (sqrt(v)/sqrt(bc2) + eps)}. m and v must
    * start at zero. With zero gradients and state, the step is {@code 0/eps = 0}; with eps 0 it is
    * NaN.
    *
@@ -248,12 +248,30 @@ public final class Updates {
 
   /** {@code lr / (1 − beta1^step)} in double, rounded once to float. */
   private static float alpha(float lr, float beta1, int step) {
-    return (float) (lr / (1 - StrictMath.pow(beta1, step)));
+    return (float) (lr / (1 - power(beta1, step)));
   }
 
   /** {@code 1 / sqrt(1 − beta2^step)} in double, rounded once to float. */
   private static float rootCorrection(float beta2, int step) {
-    return (float) (1 / Math.sqrt(1 - StrictMath.pow(beta2, step)));
+    return (float) (1 / Math.sqrt(1 - power(beta2, step)));
+  }
+
+  /**
+   * {@code beta^step} (1 for step ≤ 0) by repeated squaring in double. Squaring doubles a factor's
+   * relative error, so the result's is below (step + 64)·2⁻⁵³: 1e-12 up to step 10⁴, the steps where
+   * 1 − beta^step differs from 1, and the corrections are rounded to float. Not StrictMath.pow: its code declares
+   * three small arrays per call, which C2 keeps as allocations when the method is too big to inline
+   * (192 bytes per Adam step).
+   */
+  static double power(float beta, int step) {
+    double result = 1, square = beta;
+    for (int e = step; e > 0; e >>>= 1) {
+      if ((e & 1) != 0) {
+        result *= square;
+      }
+      square *= square;
+    }
+    return result;
   }
 
   private static void checkAdam(String fn, int n, float lr, float beta1, float beta2, float eps, int step,

@@ -104,8 +104,8 @@ class UpdatesTest {
     }
 
     public float[] floatTwin(int step, float w, float g, float m, float v) {
-      float alpha = (float) (lr / (1 - StrictMath.pow(b1, step)));
-      float r = (float) (1 / Math.sqrt(1 - StrictMath.pow(b2, step)));
+      float alpha = (float) (lr / (1 - Updates.power(b1, step)));
+      float r = (float) (1 / Math.sqrt(1 - Updates.power(b2, step)));
       float w0 = decoupled ? (float) (1 - (double) lr * wd) * w : w;
       float d = decoupled ? gs * g : Math.fma(gs, g, wd * w);
       float m1 = Math.fma(1f - b1, d, b1 * m);
@@ -525,5 +525,31 @@ class UpdatesTest {
     // n == 0 is a no-op, also at the very end of the arrays
     Updates.sgd(0, 0.1f, 0f, 1f, w, 10, g, 10);
     Updates.adamW(0, 0.1f, 0.9f, 0.999f, 1e-8f, 1, 0f, 1f, w, 10, g, 0, m, 10, v, 10);
+  }
+
+  @Test
+  void powerMatchesStrictMathAndAllocatesNothing() {
+    float[] betas = {0.9f, 0.99f, 0.999f, 0.9999f, 0.5f, 0f, 1f};
+    int[] steps = {0, 1, 2, 3, 7, 10, 100, 1000, 4097, 100_000, 10_000_000, Integer.MAX_VALUE};
+    for (float beta : betas) {
+      for (int step : steps) {
+        double exact = StrictMath.pow(beta, step), got = Updates.power(beta, step);
+        double bound = (step + 64.0) * 0x1p-53 * exact; // squaring doubles a factor's relative error
+        assertTrue(Math.abs(got - exact) <= bound || exact < Double.MIN_NORMAL && got < 1e-300,
+            beta + "^" + step + ": " + got + " vs " + exact);
+      }
+    }
+    com.sun.management.ThreadMXBean mx =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    double sink = 0;
+    for (int i = 0; i < 20_000; i++) { // compiled by C1 and C2 on the way
+      sink += Updates.power(0.999f, i);
+    }
+    long before = mx.getCurrentThreadAllocatedBytes();
+    for (int i = 0; i < 20_000; i++) {
+      sink += Updates.power(0.999f, i);
+    }
+    assertEquals(0, mx.getCurrentThreadAllocatedBytes() - before, "bytes allocated by 20 000 calls");
+    assertTrue(sink > 0);
   }
 }
