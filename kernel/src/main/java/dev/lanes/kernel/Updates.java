@@ -261,9 +261,9 @@ public final class Updates {
    * relative error, so the result's is below (step + 64)·2⁻⁵³: 1e-12 up to step 10⁴, the steps where
    * 1 − beta^step differs from 1, and the corrections are rounded to float. Not StrictMath.pow: its code declares
    * three small arrays per call, which C2 keeps as allocations when the method is too big to inline
-   * (192 bytes per Adam step).
+   * (192 bytes per Adam step). Public for the learning-rate schedules' powers.
    */
-  static double power(float beta, int step) {
+  public static double power(float beta, int step) {
     double result = 1, square = beta;
     for (int e = step; e > 0; e >>>= 1) {
       if ((e & 1) != 0) {

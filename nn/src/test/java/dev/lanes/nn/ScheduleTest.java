@@ -50,4 +50,42 @@ class ScheduleTest {
     assertThrows(IllegalArgumentException.class, () -> Schedule.parse("warmup(0, constant)"));
     assertEquals(false, Schedule.isBuiltIn((step, total, perEpoch) -> 1f));
   }
+
+  @Test
+  void cosineMatchesStrictMath() {
+    for (int i = 0; i <= 30_000; i++) {
+      double u = i / 10_000.0; // [0, 3]: past the end of a run the factor rises again, as cos does
+      double exact = StrictMath.cos(Math.PI * u);
+      // the reference rounds π·u itself (error up to ulp(π·u)/2 in the argument), then cos to 1 ulp
+      assertEquals(exact, Schedule.Cosine.cosPi(u), Math.ulp(Math.PI * u) + 2.3e-16, "u=" + u);
+    }
+  }
+
+  @Test
+  void factorsAllocateNothing() {
+    com.sun.management.ThreadMXBean mx =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    for (Schedule s : new Schedule[] {Schedule.cosine(0.1f), Schedule.step(1, 0.9f),
+        Schedule.warmup(10, Schedule.cosine(0f))}) {
+      float sink = 0;
+      for (long step = 0; step < 50_000; step++) { // compiled on the way
+        sink += s.factor(step, 100_000, 1_000);
+      }
+      long before = mx.getCurrentThreadAllocatedBytes();
+      for (long step = 50_000; step < 100_000; step++) {
+        sink += s.factor(step, 100_000, 1_000);
+      }
+      assertEquals(0, mx.getCurrentThreadAllocatedBytes() - before, s + ": bytes allocated by 50 000 steps");
+      assertEquals(true, sink > 0, s.toString());
+    }
+  }
+
+  @Test
+  void stepDecayMatchesStrictMath() {
+    Schedule s = Schedule.step(2, 0.7f);
+    for (long step = 0; step < 2000; step += 7) {
+      double exact = StrictMath.pow(0.7f, step / 10 / 2);
+      assertEquals((float) exact, s.factor(step, 2000, 10), Math.ulp((float) exact), "step " + step);
+    }
+  }
 }
