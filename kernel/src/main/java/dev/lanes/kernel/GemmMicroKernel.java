@@ -101,7 +101,10 @@ final class GemmMicroKernel {
     storeEdge(tile, c, ci, ldc, mr, nr, alpha, beta);
   }
 
-  /** Folds the spilled mr×nr tile into C (the in-place path's): whole vectors when the tile is NR wide, else elements. */
+  /**
+   * Folds the spilled mr×nr tile into C (the in-place path's): whole vectors when the tile is NR
+   * wide, else elements.
+   */
   static void storeTile(float[] tile, float[] c, int ci, int ldc, int mr, int nr, float alpha, float beta) {
     if (nr == NR) {
       storeFullRows(tile, c, ci, ldc, mr, alpha, beta);

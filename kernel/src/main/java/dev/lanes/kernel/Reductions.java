@@ -170,7 +170,10 @@ public final class Reductions {
     s0.add(s1).add(s2.add(s3)).intoArray(lanes, at);
   }
 
-  /** total plus the lanes of {@code blocks} blocks from lanes[at], one by one in order (each exact in double). */
+  /**
+   * total plus the lanes of {@code blocks} blocks from lanes[at], one by one in order
+   * (each exact in double).
+   */
   static double addLanes(double total, float[] lanes, int at, int blocks) {
     for (int l = at, end = at + blocks * VL; l < end; l++) {
       total += lanes[l];

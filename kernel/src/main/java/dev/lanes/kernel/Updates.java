@@ -138,8 +138,8 @@ public final class Updates {
    * with float constants {@code c1 = 1 − beta1}, {@code c2 = 1 − beta2} (exact for betas ≥ 0.5)
    * and, computed once in double and rounded to float, {@code alpha = lr / (1 − beta1^step)} and
    * {@code r = 1 / sqrt(1 − beta2^step)} (powers by {@link #power}, plain double arithmetic, so they
-   * are the same on every JVM). This is PyTorch's {@code w −= lr/bc1 · m / (sqrt(v)/sqrt(bc2) + eps)}. m and v must
-   * start at zero. With zero gradients and state, the step is {@code 0/eps = 0}; with eps 0 it is
+   * are the same on every JVM). This is PyTorch's
+   * {@code w −= lr/bc1 · m / (sqrt(v)/sqrt(bc2) + eps)}. m and v must start at zero. With zero gradients and state, the step is {@code 0/eps = 0}; with eps 0 it is
    * NaN.
    *
    * @param step the number of this step, counting from 1 (for the bias corrections)
@@ -259,9 +259,9 @@ public final class Updates {
   /**
    * {@code beta^step} (1 for step ≤ 0) by repeated squaring in double. Squaring doubles a factor's
    * relative error, so the result's is below (step + 64)·2⁻⁵³: 1e-12 up to step 10⁴, the steps where
-   * 1 − beta^step differs from 1, and the corrections are rounded to float. Not StrictMath.pow: its code declares
-   * three small arrays per call, which C2 keeps as allocations when the method is too big to inline
-   * (192 bytes per Adam step). Public for the learning-rate schedules' powers.
+   * 1 − beta^step differs from 1, and the corrections are rounded to float. Not StrictMath.pow: its
+   * code declares three small arrays per call, which C2 keeps as allocations when the method is too
+   * big to inline (192 bytes per Adam step). Public for the learning-rate schedules' powers.
    */
   public static double power(float beta, int step) {
     double result = 1, square = beta;

@@ -105,9 +105,9 @@ public interface Schedule {
 
     /**
      * cos(π·u) for u ≥ 0, in plain double arithmetic: reduced to an argument in [0, π/4] and summed
-     * there by its Taylor series to x¹⁸ (truncation under 1e-20), within ulp(π·u) + 2.3e-16 of StrictMath.cos(π·u) (tested on [0, 3]).
-     * Not StrictMath.cos itself: its code declares an array per call, an allocation per step
-     * whenever C2 does not inline it.
+     * there by its Taylor series to x¹⁸ (truncation under 1e-20); within ulp(π·u) + 2.3e-16 of
+     * StrictMath.cos(π·u) (tested on [0, 3]). Not StrictMath.cos itself: its code declares an array
+     * per call, an allocation per step whenever C2 does not inline it.
      */
     static double cosPi(double u) {
       u -= 2 * Math.floor(u / 2); // [0, 2)
