@@ -105,8 +105,8 @@ public final class TrainSummary implements Suite {
         + "(torch.set_num_threads, OPENBLAS_NUM_THREADS, OMP_NUM_THREADS). Bytes per step: `-prof gc` counts "
         + "every thread of the JVM, JMH's own included, and divides by the steps of an iteration, so a slow "
         + "model shows JMH's few hundred bytes per iteration spread over its few steps; \"step threads\" counts only "
-        + "the caller and the pool's workers, from the start to the end of each measured iteration (the counting "
-        + "itself included: under 1 KiB per iteration).\n\n");
+        + "the caller and the pool's workers, from the start of each measured iteration's first step to the end of "
+        + "its last.\n\n");
     sb.append("| model | thr | Lanes µs (min–max) | Lanes samples/s | PyTorch µs (min–max) | Lanes/PyTorch speed "
         + "| Lanes % of peak | Lanes B/step, -prof gc | Lanes B/step, step threads |\n");
     sb.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
