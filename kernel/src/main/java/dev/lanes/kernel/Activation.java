@@ -202,15 +202,7 @@ public final class Activation {
    */
   public void backward(int m, int n, float[] dy, int dyOff, int lddy, float[] saved, int savedOff, int ldSaved,
                        float[] dz, int dzOff, int lddz, float[] biasGrad, int biasGradOff) {
-    String fn = "Activation.backward";
-    Checks.size(fn, "m", m);
-    Checks.size(fn, "n", n);
-    Checks.matrix(fn, "dy", dy, dyOff, lddy, m, n);
-    Checks.matrix(fn, "saved", saved, savedOff, ldSaved, m, n);
-    Checks.matrix(fn, "dz", dz, dzOff, lddz, m, n);
-    if (biasGrad != null) {
-      Checks.span(fn, "biasGrad", biasGrad, biasGradOff, n);
-    }
+    checkBackward(m, n, dy, dyOff, lddy, saved, savedOff, ldSaved, dz, dzOff, lddz, biasGrad, biasGradOff);
     backwardColumns(m, 0, n, dy, dyOff, lddy, saved, savedOff, ldSaved, dz, dzOff, lddz, biasGrad, biasGradOff);
   }
 
@@ -222,21 +214,28 @@ public final class Activation {
    */
   public void backward(WorkerPool pool, int m, int n, float[] dy, int dyOff, int lddy, float[] saved, int savedOff,
                        int ldSaved, float[] dz, int dzOff, int lddz, float[] biasGrad, int biasGradOff) {
+    checkBackward(m, n, dy, dyOff, lddy, saved, savedOff, ldSaved, dz, dzOff, lddz, biasGrad, biasGradOff);
     int workers = pool == null ? 1 : (int) Math.min(Math.min(pool.size(), (n + VL - 1) / VL),
         (long) m * n / MIN_BACKWARD_PER_WORKER);
     if (workers <= 1) {
-      backward(m, n, dy, dyOff, lddy, saved, savedOff, ldSaved, dz, dzOff, lddz, biasGrad, biasGradOff);
-      return;
+      backwardColumns(m, 0, n, dy, dyOff, lddy, saved, savedOff, ldSaved, dz, dzOff, lddz, biasGrad, biasGradOff);
+    } else {
+      pool.activationBackward.execute(pool, workers, this, m, n, dy, dyOff, lddy, saved, savedOff, ldSaved,
+          dz, dzOff, lddz, biasGrad, biasGradOff);
     }
+  }
+
+  private static void checkBackward(int m, int n, float[] dy, int dyOff, int lddy, float[] saved, int savedOff,
+                                    int ldSaved, float[] dz, int dzOff, int lddz, float[] biasGrad, int biasGradOff) {
     String fn = "Activation.backward";
+    Checks.size(fn, "m", m);
+    Checks.size(fn, "n", n);
     Checks.matrix(fn, "dy", dy, dyOff, lddy, m, n);
     Checks.matrix(fn, "saved", saved, savedOff, ldSaved, m, n);
     Checks.matrix(fn, "dz", dz, dzOff, lddz, m, n);
     if (biasGrad != null) {
       Checks.span(fn, "biasGrad", biasGrad, biasGradOff, n);
     }
-    pool.activationBackward.execute(pool, workers, this, m, n, dy, dyOff, lddy, saved, savedOff, ldSaved,
-        dz, dzOff, lddz, biasGrad, biasGradOff);
   }
 
   /** Elements of a backward pass per worker before it is split across a pool. */

@@ -9,9 +9,9 @@ import jdk.incubator.vector.VectorShuffle;
 /**
  * 8×8 in-register transposes for the packing routines, for 8-lane vectors (AVX2): three butterfly
  * stages, each lane with bit s set trading places with its partner row's lane (j XOR s). A
- * single-source permute plus a constant blend per output. Packing a 256×784 Wᵀ: 82 µs, against 213 µs
- * for the scalar transposing copy and 125 µs when each block was a call of its own. {@link #ENABLED} is false for other vector widths, where the packers copy
- * element by element.
+ * single-source permute plus a constant blend per output. Packing a 256×784 Wᵀ: 82 µs, against
+ * 213 µs for the scalar transposing copy and 125 µs when each block was a call of its own.
+ * {@link #ENABLED} is false for other vector widths, where the packers copy element by element.
  */
 final class GemmTranspose {
   private GemmTranspose() {}

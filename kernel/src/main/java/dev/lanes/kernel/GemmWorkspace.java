@@ -42,13 +42,14 @@ final class GemmWorkspace {
     }
     for (int w = 0; w < workers; w++) {
       // Padded past the end so that no two workers' buffers share a cache line (the tile is
-      // written on every micro-kernel call, and false sharing there costs a core-to-core trip),
-      // and so that packA's transposing stores may spill a few floats past the last panel.
+      // written on every micro-kernel call, and false sharing there costs a core-to-core trip).
       if (tile[w] == null) {
         tile[w] = new float[MR * NR + FALSE_SHARING_PAD];
         stage[w] = new float[Blocks.SCRATCH + FALSE_SHARING_PAD];
       }
-      if (packedA[w] == null && kc > 0) { // the in-place path (kc 0) packs no A
+      // Padded too so that packA's vector stores may spill a few floats past the last panel. The
+      // in-place path (kc 0) packs no A.
+      if (packedA[w] == null && kc > 0) {
         packedA[w] = new float[MC * KC + FALSE_SHARING_PAD];
       }
     }

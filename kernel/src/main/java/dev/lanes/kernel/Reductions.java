@@ -109,16 +109,8 @@ public final class Reductions {
    * @throws IllegalArgumentException if n is negative or x is null or too short for xOff
    */
   public static double sumOfSquares(int n, float[] x, int xOff) {
-    String fn = "Reductions.sumOfSquares";
-    Checks.size(fn, "n", n);
-    Checks.span(fn, "x", x, xOff, n);
-    float[] lanes = Blocks.scratch();
-    double total = 0;
-    for (int from = 0; from < n; from += BLOCK) {
-      blockSquares(Math.min(BLOCK, n - from), x, xOff + from, lanes, 0);
-      total = addLanes(total, lanes, 0, 1);
-    }
-    return total;
+    checkSquares(n, x, xOff);
+    return squares(n, x, xOff);
   }
 
   /**
@@ -129,15 +121,28 @@ public final class Reductions {
    * @throws IllegalArgumentException as {@link #sumOfSquares(int, float[], int)}
    */
   public static double sumOfSquares(WorkerPool pool, int n, float[] x, int xOff) {
+    checkSquares(n, x, xOff);
     int workers = pool == null ? 1 : Math.min(pool.size(), n / BLOCK / BLOCKS_PER_WORKER);
-    if (workers <= 1) {
-      return sumOfSquares(n, x, xOff);
-    }
+    return workers <= 1 ? squares(n, x, xOff) : pool.squares.execute(pool, workers, n, x, xOff);
+  }
+
+  private static void checkSquares(int n, float[] x, int xOff) {
     String fn = "Reductions.sumOfSquares";
     Checks.size(fn, "n", n);
     Checks.span(fn, "x", x, xOff, n);
-    return pool.squares.execute(pool, workers, n, x, xOff);
   }
+
+  /** sumOfSquares on the calling thread (arguments checked). */
+  private static double squares(int n, float[] x, int xOff) {
+    float[] lanes = Blocks.scratch();
+    double total = 0;
+    for (int from = 0; from < n; from += BLOCK) {
+      blockSquares(Math.min(BLOCK, n - from), x, xOff + from, lanes, 0);
+      total = addLanes(total, lanes, 0, 1);
+    }
+    return total;
+  }
+
 
   /** Whole blocks per worker before {@link #sumOfSquares(WorkerPool, int, float[], int)} splits. */
   static final int BLOCKS_PER_WORKER = 8;
