@@ -549,7 +549,8 @@ class UpdatesTest {
     for (int i = 0; i < 20_000; i++) {
       sink += Updates.power(0.999f, i);
     }
-    assertEquals(0, mx.getCurrentThreadAllocatedBytes() - before, "bytes allocated by 20 000 calls");
+    long bytes = mx.getCurrentThreadAllocatedBytes() - before; // a one-off JIT event may allocate a few dozen
+    assertTrue(bytes < 1024, bytes + " bytes allocated by 20 000 calls"); // StrictMath.pow: 96 per call
     assertTrue(sink > 0);
   }
 }

@@ -2,6 +2,7 @@ package dev.lanes.nn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -75,8 +76,10 @@ class ScheduleTest {
       for (long step = 50_000; step < 100_000; step++) {
         sink += s.factor(step, 100_000, 1_000);
       }
-      assertEquals(0, mx.getCurrentThreadAllocatedBytes() - before, s + ": bytes allocated by 50 000 steps");
-      assertEquals(true, sink > 0, s.toString());
+      // under 1 KiB in all: a one-off JIT event may allocate a few dozen bytes; StrictMath.cos took 3.4 MB
+      long bytes = mx.getCurrentThreadAllocatedBytes() - before;
+      assertTrue(bytes < 1024, s + ": " + bytes + " bytes allocated by 50 000 steps");
+      assertTrue(sink > 0, s.toString());
     }
   }
 
