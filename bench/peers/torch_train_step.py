@@ -1,15 +1,20 @@
 #!/usr/bin/env python3
-"""The peer of TrainStepBench: the same training steps in PyTorch on the CPU.
+"""The peer of TrainStepBench: the same training steps in PyTorch on the CPU, in bursts.
 
-For each model and thread count, builds the same network (nn.Linear stack, PyTorch's default
-initialisation, which does not change the cost of a step), random fixed data, the same optimizer,
-warms up, then times steps in repeated batches and prints one JSON line per cell:
-{"model": ..., "threads": ..., "us_per_step": median, "runs": [...]}.
+TrainStepBench starts this script in each JMH fork and, after every Lanes iteration, asks it for a
+burst of the same length on the same thread count, so each Lanes iteration has a PyTorch twin
+measured right after it. For each model it builds the same network once (nn.Linear stack,
+PyTorch's default initialisation, which does not change the cost of a step), random fixed data and
+the same optimizer.
 
-Usage: torch_train_step.py MODEL[,MODEL...] THREADS[,THREADS...] [SECONDS_PER_CELL]
+Protocol: one request per line on stdin, "MODEL THREADS SECONDS"; for each it takes one untimed
+step, then steps until SECONDS have passed, and prints one JSON line:
+{"model": ..., "threads": ..., "us_per_step": mean of the burst, "torch": version}.
+Run it with OPENBLAS_NUM_THREADS and OMP_NUM_THREADS at THREADS (Debian's torch calls a threaded
+OpenBLAS, which torch.set_num_threads does not limit).
+By hand: echo "mnist-128-sgd 1 2" | python3 torch_train_step.py
 """
 import json
-import statistics
 import sys
 import time
 
@@ -41,34 +46,29 @@ def build(model):
     return step
 
 
-def measure(step, seconds):
-    end = time.perf_counter() + seconds / 3  # warm-up
-    while time.perf_counter() < end:
+def burst(step, seconds):
+    """Mean µs per step over steps run for `seconds`, after one untimed step."""
+    step()
+    n, start = 0, time.perf_counter()
+    while True:
         step()
-    runs = []
-    for _ in range(8):
-        n, start = 0, time.perf_counter()
-        while True:
-            step()
-            n += 1
-            elapsed = time.perf_counter() - start
-            if elapsed >= seconds / 12:
-                break
-        runs.append(elapsed / n * 1e6)
-    return statistics.median(runs), runs
+        n += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds:
+            return elapsed / n * 1e6
 
 
 def main():
-    models = sys.argv[1].split(",")
-    threads = [int(t) for t in sys.argv[2].split(",")]
-    seconds = float(sys.argv[3]) if len(sys.argv) > 3 else 4.0
     torch.set_num_interop_threads(1)
-    for t in threads:
-        torch.set_num_threads(t)  # explicit: it defaults to half the cores
-        for model in models:
-            median, runs = measure(build(model), seconds)
-            print(json.dumps({"model": model, "threads": t, "us_per_step": median,
-                              "runs": [round(r, 1) for r in runs], "torch": torch.__version__}), flush=True)
+    steps = {}
+    for line in sys.stdin:
+        model, threads, seconds = line.split()
+        threads = int(threads)
+        torch.set_num_threads(threads)  # explicit: it defaults to half the cores
+        if model not in steps:
+            steps[model] = build(model)
+        print(json.dumps({"model": model, "threads": threads, "us_per_step": burst(steps[model], float(seconds)),
+                          "torch": torch.__version__}), flush=True)
 
 
 if __name__ == "__main__":

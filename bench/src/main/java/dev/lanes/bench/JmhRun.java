@@ -18,14 +18,23 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 
 /**
  * One JMH run of some benchmark classes, with the GC profiler (bytes allocated per op), into
- * {@code NAME.json}; {@code params} narrows @Param values (a name no class declares is ignored).
+ * {@code NAME.json}; {@code params} narrows @Param values (a name no class declares is ignored);
+ * {@code forkFlags} go to every forked JVM before the benchmarks' own.
  */
-record JmhRun(String name, Settings settings, Map<String, String[]> params, List<Class<?>> benchmarks) {
+record JmhRun(String name, Settings settings, Map<String, String[]> params, List<Class<?>> benchmarks,
+              List<String> forkFlags) {
+
+  JmhRun(String name, Settings settings, Map<String, String[]> params, List<Class<?>> benchmarks) {
+    this(name, settings, params, benchmarks, List.of());
+  }
 
   Collection<RunResult> run(Path dir) throws RunnerException {
     ChainedOptionsBuilder opt = new OptionsBuilder().addProfiler(GCProfiler.class)
         .resultFormat(ResultFormatType.JSON)
         .result(dir.resolve(name + ".json").toString());
+    if (!forkFlags.isEmpty()) {
+      opt.jvmArgsPrepend(forkFlags.toArray(new String[0]));
+    }
     benchmarks.forEach(b -> opt.include(b.getName() + "\\."));
     params.forEach(opt::param);
     return new Runner(settings.apply(opt).build()).run();

@@ -20,22 +20,14 @@ final class Peer {
   private Peer() {}
 
   /**
-   * Runs {@code python bench/peers/SCRIPT ARGS...} with OpenBLAS and OpenMP held to {@code threads}
-   * (Debian's torch calls a threaded OpenBLAS, which otherwise starts one thread per core on top of
-   * torch's own), echoing its lines to stderr as they come; returns them, or null if it could not
-   * start.
+   * Runs the script to its end ({@link #start}), echoing its lines to stderr as they come; returns
+   * them, or null if it could not start.
    */
   static List<String> run(String python, String threads, String script, String... args)
       throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of(python, "bench/peers/" + script));
-    command.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
-    pb.environment().put("OPENBLAS_NUM_THREADS", threads);
-    pb.environment().put("OMP_NUM_THREADS", threads);
-    pb.environment().put("OMP_WAIT_POLICY", "PASSIVE"); // spinning OpenMP workers starve OpenBLAS's: 3-7x slower
     Process p;
     try {
-      p = pb.start();
+      p = start(python, threads, script, args);
     } catch (IOException e) {
       System.err.println("PyTorch peer not run (" + e.getMessage() + "): install python3-torch and libopenblas0");
       return null;
@@ -51,6 +43,21 @@ final class Peer {
       System.err.println("PyTorch peer exited with " + p.exitValue() + ": is python3-torch installed?");
     }
     return lines;
+  }
+
+  /**
+   * Starts {@code python bench/peers/SCRIPT ARGS...} with OpenBLAS and OpenMP held to {@code threads}
+   * (Debian's torch calls a threaded OpenBLAS, which otherwise starts one thread per core on top of
+   * torch's own), its errors on this process's stderr.
+   */
+  static Process start(String python, String threads, String script, String... args) throws IOException {
+    List<String> command = new ArrayList<>(List.of(python, "bench/peers/" + script));
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
+    pb.environment().put("OPENBLAS_NUM_THREADS", threads);
+    pb.environment().put("OMP_NUM_THREADS", threads);
+    pb.environment().put("OMP_WAIT_POLICY", "PASSIVE"); // spinning OpenMP workers starve OpenBLAS's: 3-7x slower
+    return pb.start();
   }
 
   /**

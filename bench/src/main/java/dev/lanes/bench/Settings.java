@@ -39,6 +39,15 @@ record Settings(int forks, int warmups, int warmupMs, int iterations, int iterat
         .measurementTime(TimeValue.milliseconds(s.iterationMs));
   }
 
+  /**
+   * Seconds a peer that follows every iteration with a burst as long as a measured iteration
+   * ({@link PeerBursts}) adds to {@code cells} cells.
+   */
+  double burstSeconds(long cells) {
+    Settings s = effective();
+    return cells * s.forks * (s.warmups + s.iterations) * s.iterationMs / 1e3;
+  }
+
   /** Estimated wall time of {@code cells} cells. */
   double seconds(long cells) {
     Settings s = effective();

@@ -9,7 +9,7 @@ import org.openjdk.jmh.runner.RunnerException;
 
 /**
  * One benchmark suite (gemm, loops, train, predict): the JMH runs a {@link Run} asks for, then its
- * peer, then one {@link Section}. Its own main and {@link Report} both run it through {@link #run}.
+ * peer where it runs after them, then one {@link Section}. Its own main and {@link Report} both run it through {@link #run}.
  */
 interface Suite {
   String name();
@@ -17,12 +17,12 @@ interface Suite {
   /** The JMH runs, in order. */
   List<JmhRun> plan(Run run);
 
-  /** True if a PyTorch peer follows the JMH runs. */
+  /** True if the suite compares with a PyTorch peer. */
   default boolean hasPeer() {
     return false;
   }
 
-  /** Estimated seconds of the peer run that follows; 0 without one. */
+  /** Estimated seconds the peer adds to the JMH runs; 0 without one. */
   double peerSeconds(Run run);
 
   /** Runs the peer, if any, and turns the JMH results (one collection per planned run) into a section. */

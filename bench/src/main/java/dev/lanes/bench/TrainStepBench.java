@@ -26,13 +26,18 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
+import org.openjdk.jmh.infra.IterationParams;
+import org.openjdk.jmh.runner.IterationType;
 
 /**
  * One full training step (forward, loss, backward, optimizer update) of the issue's networks:
  * {@code mnist-B-OPT}: 784-256-128-10 ReLU, softmax cross-entropy, batch B; {@code wide-256-sgd}:
  * 784-1024-1024-10 ReLU at batch 256; {@code tiny-64-sgd}: 64-64-64-1 tanh with MSE at batch 64.
  * Time per step; samples/s = batch / time. Data are random, fixed; the same rows every step.
- * {@link StepThreads} counts the bytes that the step's own threads allocate.
+ * {@link StepThreads} counts the bytes that the step's own threads allocate. With a PyTorch peer
+ * ({@link PeerBursts}), each iteration is followed by a burst of the same steps in PyTorch, as long
+ * as a measured iteration, on the same number of threads.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -87,6 +92,7 @@ public class TrainStepBench {
     private WorkerPool pool;
     private Dataset data;
     private int batch;
+    private PeerBursts peer;
     /** The pool's worker threads (the caller, JMH's benchmark thread, is the other step thread). */
     private final List<Thread> workers = new ArrayList<>();
 
@@ -118,6 +124,7 @@ public class TrainStepBench {
         builder.pool(pool);
       }
       trainer = builder.build();
+      peer = PeerBursts.start(model, threads); // Python imports torch while the warm steps run
       // A step of the wide model takes ~40 ms, so its methods reach C2 only after a few hundred
       // steps, some past JMH's warm-up; until then the vector code runs in C1 and allocates boxes.
       for (int i = 0; i < WARM_STEPS; i++) {
@@ -128,11 +135,26 @@ public class TrainStepBench {
     /** Steps run before JMH's warm-up, so slow models are compiled by C2 when it starts. */
     private static final int WARM_STEPS = 400;
 
+    /**
+     * PyTorch's twin of the iteration that just ended: JMH's clock has stopped and the pool's
+     * workers park after a brief spin, so the peer has the cores. Warm-up iterations warm it up.
+     */
+    @TearDown(Level.Iteration)
+    public void peerBurst(BenchmarkParams params, IterationParams iteration) {
+      if (peer != null) {
+        peer.burst(params.getMeasurement().getTime().convertTo(TimeUnit.MICROSECONDS) / 1e6,
+            iteration.getType() == IterationType.MEASUREMENT);
+      }
+    }
+
     @TearDown(Level.Trial)
     public void tearDown() {
       trainer.close();
       if (pool != null) {
         pool.close();
+      }
+      if (peer != null) {
+        peer.close();
       }
     }
 

@@ -1,6 +1,7 @@
 package dev.lanes.bench;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -8,17 +9,19 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Pattern;
 import org.knowm.xchart.CategoryChart;
+import org.openjdk.jmh.results.BenchmarkResult;
+import org.openjdk.jmh.results.IterationResult;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.RunnerException;
 
 /**
- * The train suite: {@link TrainStepBench} (JMH, with the GC profiler), then the same steps in
- * PyTorch ({@code bench/peers/torch_train_step.py}, same thread counts) right after, side by side:
- * µs per step, samples/s, the Lanes/PyTorch speed ratio, the fraction of the FMA peak and bytes
- * allocated per step; and a chart of samples/s per network and batch. Writes the JMH JSON, the
- * peer's JSON lines, the table and the chart under {@code bench/results/<timestamp>/}.
+ * The train suite: {@link TrainStepBench} (JMH, with the GC profiler), each iteration followed in
+ * its fork by the same steps in PyTorch ({@link PeerBursts}, {@code bench/peers/torch_train_step.py},
+ * same thread count), side by side: µs per step, samples/s, the Lanes/PyTorch speed ratio taken
+ * iteration by iteration, the fraction of the FMA peak and bytes allocated per step; and a chart of
+ * samples/s per network and batch. Writes the JMH JSON, the peer's JSON lines, the table and the
+ * chart under {@code bench/results/<timestamp>/}.
  *
  * <p>Usage: {@code TrainSummary [quick|full] [MODEL_REGEX]}; PyTorch's Python: {@code $LANES_PYTHON}.
  */
@@ -27,8 +30,6 @@ public final class TrainSummary implements Suite {
   /** Report's quick subset: batch 32, 128 and 512 (SGD and Adam), the wide and the tiny network. */
   private static final List<String> SUBSET = List.of("mnist-32-sgd", "mnist-128-adam", "mnist-512-sgd",
       "wide-256-sgd", "tiny-64-sgd");
-  private static final Pattern CELL =
-      Pattern.compile("\"model\": \"([^\"]+)\", \"threads\": (\\d+), \"us_per_step\": ([0-9.eE+-]+)");
   /** A step runs dozens of methods: C2 needs seconds of warm-up before all are compiled. */
   private static final Settings QUICK = new Settings(1, 8, 1000, 8, 300), FULL = new Settings(1, 8, 1000, 10, 1000);
 
@@ -58,8 +59,14 @@ public final class TrainSummary implements Suite {
 
   @Override
   public List<JmhRun> plan(Run run) {
+    List<String> peer = run.python().isEmpty() ? List.of() : List.of("-D" + PeerBursts.PYTHON + "=" + run.python(),
+        "-D" + PeerBursts.OUT + "=" + peerFile(run).toAbsolutePath());
     return List.of(new JmhRun("train", run.quick() ? QUICK : FULL, Map.of("model", models(run).toArray(new String[0])),
-        run.limits().withPeak(TrainStepBench.class)));
+        run.limits().withPeak(TrainStepBench.class), peer));
+  }
+
+  private static Path peerFile(Run run) {
+    return run.dir().resolve("train-torch.jsonl");
   }
 
   @Override
@@ -69,54 +76,79 @@ public final class TrainSummary implements Suite {
 
   @Override
   public double peerSeconds(Run run) {
-    return Peer.seconds(run.python(), threads().length, models(run).size() * threads().length, Peer.cellSeconds(run));
+    return run.python().isEmpty() ? 0 : (run.quick() ? QUICK : FULL).burstSeconds(models(run).size() * threads().length);
   }
 
   @Override
-  public Section section(Run run, List<Collection<RunResult>> results) throws IOException, InterruptedException {
-    List<List<String>> runs = new ArrayList<>();
-    for (String t : threads()) {
-      runs.add(List.of(t, String.join(",", models(run)), t, String.valueOf(Peer.cellSeconds(run))));
-    }
-    Map<String, Stat> torch = Peer.collect(run.python(), "torch_train_step.py", CELL,
-        run.dir().resolve("train-torch.jsonl"), runs);
+  public Section section(Run run, List<Collection<RunResult>> results) throws IOException {
+    Map<String, List<Double>> bursts = PeerBursts.read(peerFile(run));
     Map<String, RunResult> cells = new LinkedHashMap<>(); // model|threads
-    Map<String, Stat> lanesUs = new LinkedHashMap<>();
+    Map<String, Stat> lanesUs = new LinkedHashMap<>(), torch = new LinkedHashMap<>(), speed = new LinkedHashMap<>();
     for (RunResult r : results.get(0)) {
       if (r.getParams().getBenchmark().endsWith("TrainStepBench.step")) {
         String key = r.getParams().getParam("model") + "|" + r.getParams().getParam("threads");
         cells.put(key, r);
         lanesUs.put(key, Stat.of(r.getPrimaryResult().getStatistics(), x -> x));
+        List<Double> peer = bursts.get(key);
+        if (peer != null) {
+          torch.put(key, Stat.of(peer));
+          speed.put(key, Stat.of(ratios(iterations(r), peer)));
+        }
       }
     }
     Limits limits = Limits.of(results.get(0)).or(run.limits());
-    String settings = (run.quick() ? QUICK : FULL).describe() + ". " + Peer.describe(run) + (run.subset()
+    String settings = (run.quick() ? QUICK : FULL).describe() + ". PyTorch: after each Lanes iteration, warm-up "
+        + "ones included, a burst of its steps as long as a measured iteration, in the pause between JMH's "
+        + "iterations; its median (min–max) over the bursts after measured iterations." + (run.subset()
         ? " Quick report: " + SUBSET.size() + " of the " + JmhRun.matching(TrainStepBench.class, "model", null).length
         + " models." : "");
     return new Section("train", "Training steps: Lanes and PyTorch", settings,
-        table(cells, lanesUs, torch, limits) + Peer.note(run.python(), torch), chart(lanesUs, torch));
+        table(cells, lanesUs, torch, speed, limits) + Peer.note(run.python(), torch), chart(lanesUs, torch));
   }
 
-  static String table(Map<String, RunResult> cells, Map<String, Stat> lanesUs, Map<String, Stat> torch, Limits limits) {
+  /** µs per step of each measured iteration of every fork, in the order they ran. */
+  private static List<Double> iterations(RunResult r) {
+    List<Double> us = new ArrayList<>();
+    for (BenchmarkResult fork : r.getBenchmarkResults()) {
+      for (IterationResult it : fork.getIterationResults()) {
+        us.add(it.getPrimaryResult().getScore());
+      }
+    }
+    return us;
+  }
+
+  /** Lanes/PyTorch speed of each iteration and the PyTorch burst right after it. */
+  static List<Double> ratios(List<Double> lanesUs, List<Double> torchUs) {
+    List<Double> ratios = new ArrayList<>();
+    for (int i = 0; i < Math.min(lanesUs.size(), torchUs.size()); i++) {
+      ratios.add(torchUs.get(i) / lanesUs.get(i));
+    }
+    return ratios;
+  }
+
+  static String table(Map<String, RunResult> cells, Map<String, Stat> lanesUs, Map<String, Stat> torch,
+                      Map<String, Stat> speed, Limits limits) {
     StringBuilder sb = new StringBuilder();
     sb.append("One training step (forward, loss, backward, update), median µs; samples/s = batch / step time; % of "
         + "peak counts the products' flops (forward, dW, dX but the input layer's) against the FMA peak of the "
-        + "threads used. PyTorch 1.13 (Debian, on OpenBLAS) ran right after, same machine, same thread count "
-        + "(torch.set_num_threads, OPENBLAS_NUM_THREADS, OMP_NUM_THREADS). Bytes per step: `-prof gc` counts "
+        + "threads used. PyTorch 1.13 (Debian, on OpenBLAS) ran in the same JMH fork, a burst after each Lanes "
+        + "iteration, same thread count (torch.set_num_threads, OPENBLAS_NUM_THREADS, OMP_NUM_THREADS); "
+        + "Lanes/PyTorch is the median (min–max) of the speed ratios of each measured iteration and the burst "
+        + "after it, so a slow spell of this shared machine moves both sides of a ratio. Bytes per step: `-prof gc` counts "
         + "every thread of the JVM, JMH's own included, and divides by the steps of an iteration, so a slow "
         + "model shows JMH's few hundred bytes per iteration spread over its few steps; \"step threads\" counts only "
         + "the caller and the pool's workers, from the start of each measured iteration's first step to the end of "
         + "its last.\n\n");
-    sb.append("| model | thr | Lanes µs (min–max) | Lanes samples/s | PyTorch µs (min–max) | Lanes/PyTorch speed "
+    sb.append("| model | thr | Lanes µs (min–max) | Lanes samples/s | PyTorch µs (min–max) | Lanes/PyTorch speed (min–max) "
         + "| Lanes % of peak | Lanes B/step, -prof gc | Lanes B/step, step threads |\n");
     sb.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     cells.forEach((key, r) -> {
       String model = key.split("\\|")[0], thr = key.split("\\|")[1];
-      Stat us = lanesUs.get(key), peer = torch.get(key);
+      Stat us = lanesUs.get(key), peer = torch.get(key), ratio = speed.get(key);
       double samples = TrainStepBench.batchOf(model) / us.median() * 1e6;
       sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %.0f | %s | %s | %s | %.1f | %.1f |%n", model, thr,
           us.format("%.0f"), samples, peer == null ? "–" : peer.format("%.0f"),
-          peer == null ? "–" : String.format(Locale.ROOT, "%.2f×", peer.median() / us.median()),
+          ratio == null ? "–" : ratio.format("%.2f").replaceFirst("^\\S+", "$0×"),
           limits.percentOfPeak(samples * TrainStepBench.stepFlops(model) / 1e9, Integer.parseInt(thr)),
           Stat.allocPerOp(r), Stat.countedPerOp(r, "stepThreadBytes", "steps")));
     });

@@ -58,6 +58,27 @@ class ReportPartsTest {
   }
 
   @Test
+  void peerBurstsOfEachForkJoinInOrderAndPairWithLanesIterations(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("train-torch.jsonl");
+    Files.writeString(file, """
+        {"model": "wide-256-sgd", "threads": 2, "runs": [30.0, 40.0]}
+        {"model": "tiny-64-sgd", "threads": 1, "runs": []}
+        {"model": "wide-256-sgd", "threads": 2, "runs": [50.0]}
+        """);
+    Map<String, List<Double>> bursts = PeerBursts.read(file);
+    assertEquals(Map.of("wide-256-sgd|2", List.of(30.0, 40.0, 50.0)), bursts);
+    // iteration by iteration; a burst without its iteration (or the reverse) is left out
+    assertEquals(List.of(1.5, 4.0), TrainSummary.ratios(List.of(20.0, 10.0), bursts.get("wide-256-sgd|2")));
+    assertEquals(Map.of(), PeerBursts.read(dir.resolve("none.jsonl")));
+  }
+
+  @Test
+  void burstsAddOneMeasuredIterationPerIteration() {
+    // 2 cells × 2 forks × (3 warm-up + 5 measured) iterations × 0.3 s
+    assertEquals(2 * 2 * 8 * 0.3, new Settings(2, 3, 1000, 5, 300).burstSeconds(2), 1e-9);
+  }
+
+  @Test
   void estimatesRoundUpToWholeMinutes() {
     assertEquals("about 1 minute", Run.minutes(12));
     assertEquals("about 9 minutes", Run.minutes(501));
