@@ -24,15 +24,15 @@ final class DenseLayer implements Layer {
     this.bias = weights + out * in;
   }
 
-  // x m×in → y m×out; pre m×out (kept when the backward needs the pre-activation, else null)
-  void forward(WorkerPool pool, int m, float[] params, float[] x, float[] pre, float[] y) {
-    Dense.forward(pool, act, m, out, in, x, 0, in, params, weights, in, params, bias, pre, 0, out, y, 0, out);
+  // x m×in at xOff → y m×out; pre m×out (kept when the backward needs the pre-activation, else null)
+  void forward(WorkerPool pool, int m, float[] params, float[] x, int xOff, float[] pre, float[] y) {
+    Dense.forward(pool, act, m, out, in, x, xOff, in, params, weights, in, params, bias, pre, 0, out, y, 0, out);
   }
 
   // dy m×out (overwritten with dZ) → grads[weights], grads[bias]; dx m×in (null for the first layer)
-  void backward(WorkerPool pool, int m, float[] params, float[] grads, float[] x, float[] saved,
+  void backward(WorkerPool pool, int m, float[] params, float[] grads, float[] x, int xOff, float[] saved,
                 float[] dy, float[] dx) {
-    Dense.backward(pool, act, m, out, in, x, 0, in, params, weights, in, saved, 0, out, dy, 0, out,
+    Dense.backward(pool, act, m, out, in, x, xOff, in, params, weights, in, saved, 0, out, dy, 0, out,
         0f, grads, weights, in, grads, bias, dx, 0, in);
   }
 

@@ -17,8 +17,8 @@ final class DropoutLayer implements Layer {
     this.index = index;
   }
 
-  // x m×width → y m×width, mask m×width (0 or 1/(1 − rate)); examples[i] is row i's example index
-  void forward(int m, long seed, long step, int[] examples, float[] x, float[] mask, float[] y) {
+  // x m×width at xOff → y m×width, mask m×width (0 or 1/(1 − rate)); examples[i] is row i's example index
+  void forward(int m, long seed, long step, int[] examples, float[] x, int xOff, float[] mask, float[] y) {
     float keep = 1f / (1f - rate);
     long threshold = (long) ((double) rate * (1L << 53));
     for (int i = 0; i < m; i++) {
@@ -26,7 +26,7 @@ final class DropoutLayer implements Layer {
       for (int j = 0; j < width; j++) {
         int at = i * width + j;
         mask[at] = (Hash.mix(rowKey, j) >>> 11) < threshold ? 0f : keep;
-        y[at] = x[at] * mask[at];
+        y[at] = x[xOff + at] * mask[at];
       }
     }
   }

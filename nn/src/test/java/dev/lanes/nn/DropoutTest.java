@@ -18,7 +18,7 @@ class DropoutTest {
     for (int i = 0; i < m; i++) {
       examples[i] = 1000 + i;
     }
-    d.forward(m, 7, 3, examples, x, mask, y);
+    d.forward(m, 7, 3, examples, x, 0, mask, y);
     int kept = 0;
     for (int i = 0; i < y.length; i++) {
       assertTrue(y[i] == 0f || y[i] == 2f / 0.7f, "y is 0 or x/(1 − rate): " + y[i]);
@@ -39,16 +39,19 @@ class DropoutTest {
     int width = 33;
     DropoutLayer d = new DropoutLayer(width, 0.5f, 2);
     float[] x = new float[3 * width];
-    java.util.Arrays.fill(x, 1f);
+    for (int i = 0; i < x.length; i++) {
+      x[i] = 1 + i;
+    }
     float[] y1 = new float[3 * width], m1 = new float[3 * width];
     float[] y2 = new float[width], m2 = new float[width];
-    d.forward(3, 11, 5, new int[] {4, 9, 17}, x, m1, y1);
-    d.forward(1, 11, 5, new int[] {9}, x, m2, y2); // example 9 alone, in row 0
+    d.forward(3, 11, 5, new int[] {4, 9, 17}, x, 0, m1, y1);
+    d.forward(1, 11, 5, new int[] {9}, x, width, m2, y2); // example 9 alone, its row read in place
     for (int j = 0; j < width; j++) {
       assertEquals(m1[width + j], m2[j]);
+      assertEquals(y1[width + j], y2[j]);
     }
     float[] y3 = new float[width], m3 = new float[width];
-    d.forward(1, 11, 6, new int[] {9}, x, m3, y3); // the next step draws anew
+    d.forward(1, 11, 6, new int[] {9}, x, 0, m3, y3); // the next step draws anew
     assertTrue(!java.util.Arrays.equals(m2, m3), "a new step, a new mask");
   }
 }

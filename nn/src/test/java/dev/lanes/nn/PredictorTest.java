@@ -43,7 +43,7 @@ class PredictorTest {
       for (Layer layer : net.layers) {
         if (layer instanceof DenseLayer d) {
           float[] out = new float[m * d.out];
-          d.forward(pool, m, net.params, in, d.keepsPreActivation() ? new float[m * d.out] : null, out);
+          d.forward(pool, m, net.params, in, 0, d.keepsPreActivation() ? new float[m * d.out] : null, out);
           in = out;
         }
       }

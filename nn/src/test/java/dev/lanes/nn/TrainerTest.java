@@ -82,6 +82,26 @@ class TrainerTest {
   }
 
   @Test
+  void aStepOnConsecutiveRowsReadsThemInPlaceWithTheBitsOfACopy() {
+    Dataset data = LearningTest.blobs(40, 1);
+    int start = 7, m = 16;
+    Dataset copy = Dataset.classification(java.util.Arrays.copyOfRange(data.x, start * 4, (start + m) * 4), m, 4,
+        java.util.Arrays.copyOfRange(data.labels, start, start + m), 3);
+    float[][] trained = new float[2][];
+    for (int run = 0; run < 2; run++) {
+      Network net = Network.builder(4).dense(8, Activation.TANH).dense(3).loss(Loss.SOFTMAX_CROSS_ENTROPY).build(1);
+      try (Trainer t = Trainer.builder(net).optimizer(Optimizer.adam(1e-2f)).batchSize(m).build()) {
+        for (int i = 0; i < 3; i++) {
+          float loss = run == 0 ? t.step(data, start, m) : t.step(copy, 0, m);
+          assertTrue(Float.isFinite(loss));
+        }
+      }
+      trained[run] = net.parameters();
+    }
+    assertArrayEquals(trained[1], trained[0]);
+  }
+
+  @Test
   void mismatchedDataIsRejectedWithTheSizes() {
     Network net = Network.builder(5).dense(3).loss(Loss.SOFTMAX_CROSS_ENTROPY).build(1);
     try (Trainer t = Trainer.builder(net).build()) {
