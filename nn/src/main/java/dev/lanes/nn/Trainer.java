@@ -44,6 +44,13 @@ public final class Trainer implements AutoCloseable {
   private float updateRate, updateScale;
   /** Parameters per worker below which the update is not split (a hand-off costs ~1 µs). */
   private static final int MIN_UPDATE_PER_WORKER = 1 << 15;
+  /** Floats per worker below which the copy of shuffled rows is not split (64 KiB: ~10 µs). */
+  private static final int MIN_GATHER_PER_WORKER = 1 << 14;
+  // the copy of shuffled input rows, split across the pool: its task and the call's arguments
+  private final WorkerPool.Task gatherRows = this::gatherSlice;
+  private Dataset gathering;
+  private int[] gatherOrder;
+  private int gatherStart, gatherCount;
 
   private Trainer(Builder b) {
     net = b.net;
@@ -371,17 +378,42 @@ public final class Trainer implements AutoCloseable {
     int f = data.features, o = data.outputs;
     input = order == null ? data.x : x;
     inputOff = order == null ? start * f : 0;
+    if (order != null) {
+      int workers = pool == null ? 1 : Math.min(pool.size(), 1 + m * f / MIN_GATHER_PER_WORKER);
+      if (workers == 1) {
+        copyRows(data, order, start, 0, m);
+      } else {
+        gathering = data;
+        gatherOrder = order;
+        gatherStart = start;
+        gatherCount = m;
+        pool.run(workers, gatherRows);
+        gathering = null; // the trainer keeps no dataset between calls
+        gatherOrder = null;
+      }
+    }
     for (int i = 0; i < m; i++) {
       int r = order == null ? start + i : order[start + i];
       examples[i] = r;
-      if (order != null) {
-        System.arraycopy(data.x, r * f, x, i * f, f);
-      }
       if (data.labels != null) {
         labels[i] = data.labels[r];
       } else {
         System.arraycopy(data.targets, r * o, targets, i * o, o);
       }
+    }
+  }
+
+  /** Worker w's rows of the shuffled copy: [w·m/W, (w+1)·m/W). */
+  private void gatherSlice(int worker, int workers) {
+    int m = gatherCount;
+    copyRows(gathering, gatherOrder, gatherStart, m * worker / workers, m * (worker + 1) / workers);
+  }
+
+  /** Copies the input rows order[start + i] for i in [from, to) into rows i of x. */
+  private void copyRows(Dataset data, int[] order, int start, int from, int to) {
+    int f = data.features;
+    for (int i = from; i < to; i++) {
+      System.arraycopy(data.x, order[start + i] * f, x, i * f, f);
     }
   }
 

@@ -9,14 +9,15 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The trained weights are the same bits on 1, 2, 3 and 8 threads: layers large enough that every
- * product is split across the workers, a last partial batch, dropout and a schedule.
+ * product is split across the workers, batches whose shuffled rows are copied by two workers, a
+ * last partial batch, dropout and a schedule.
  */
 class DeterminismTest {
 
   @Test
   void trainedWeightsAreBitIdenticalOnAnyNumberOfThreads() {
     SplittableRandom rnd = new SplittableRandom(21);
-    int rows = 300, features = 200; // 300 = 4 batches of 64 + 44
+    int rows = 300, features = 300; // 300 = 4 batches of 64 + 44; 64·300 floats: 2 workers copy them
     float[] x = new float[rows * features];
     for (int i = 0; i < x.length; i++) {
       x[i] = (float) rnd.nextGaussian();
