@@ -11,23 +11,36 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The blocked GEMM loops (BLIS order: jc → pc → pack B → ic → pack A → jr → ir → micro-kernel),
  * run by one or several workers. Workers pack disjoint slices of the shared B block, then compute
  * C either in rectangles they own on a tm × tn grid or, when C has at least
- * {@link #CLAIMS_PER_WORKER} blocks of MC rows per worker, by claiming row blocks one at a time, so a
- * worker slowed by its core's other load does less of the work. k is never split, so no result
- * depends on the split. One instance per workspace, reused, so a call allocates nothing.
+ * {@link #CLAIMS_PER_WORKER} blocks of MC rows per worker, by claiming row blocks one at a time (the
+ * last ones in column chunks), so a worker slowed by its core's other load does less of the work. k
+ * is never split, so no result depends on the split. One instance per workspace, reused, so a call allocates nothing.
  */
 final class GemmDriver extends GemmCall {
   /** Row blocks per worker from which workers claim them rather than own a fixed share. */
   static final int CLAIMS_PER_WORKER = 4;
   private int tm, tn;
-  /** Claimed row blocks: ticket t is row block t mod rowBlocks of k-block t / rowBlocks. */
+  /**
+   * Column chunks of each of the last row blocks of a k-block, claimed one by one: a worker that
+   * claims the last whole block can keep the other waiting for up to a block's time (1 ms on
+   * 1024²), a chunk for a quarter of that.
+   */
+  static final int TAIL_CHUNKS = 4;
+  /**
+   * Claimed work of a k-block ({@link #ticketsPerBlock} tickets): first whole row blocks, then
+   * {@link #tailChunks} column chunks of each of the last {@link #tailBlocks} row blocks; ticket t
+   * is work t mod ticketsPerBlock of k-block t / ticketsPerBlock.
+   */
   private final AtomicInteger tickets = new AtomicInteger();
-  private int rowBlocks;
+  private int rowBlocks, tailBlocks, tailChunks, ticketsPerBlock;
   private boolean claiming;
 
   @Override
   void prepare(int workers) {
     rowBlocks = (m + MC - 1) / MC;
     claiming = workers > 1 && n <= NC && rowBlocks >= CLAIMS_PER_WORKER * workers;
+    tailBlocks = workers;
+    tailChunks = (int) Math.min(TAIL_CHUNKS, ceilDiv(n, NR));
+    ticketsPerBlock = rowBlocks - tailBlocks + tailBlocks * tailChunks;
     if (claiming) { // every worker computes whole rows of C
       tm = workers;
       tn = 1;
@@ -81,13 +94,16 @@ final class GemmDriver extends GemmCall {
         }
         float betaK = pc == 0 ? beta : 1f;
         boolean last = act != null && pc + kc == k; // C is final after this block: apply the epilogue
-        if (claiming) { // one block of C columns (n <= NC), so k-block `block` owns tickets from block*rowBlocks
+        if (claiming) { // one block of C columns (n <= NC), so k-block `block` owns tickets from block*ticketsPerBlock
           if (ticket < 0) {
             ticket = tickets.getAndIncrement();
           }
-          for (; ticket < (block + 1) * rowBlocks; ticket = tickets.getAndIncrement()) {
-            int ic = (ticket - block * rowBlocks) * MC;
-            rowBlock(ic, Math.min(MC, m - ic), pc, kc, jc, nc, colFrom, colTo, betaK, last, bBuf, worker);
+          for (; ticket < (block + 1) * ticketsPerBlock; ticket = tickets.getAndIncrement()) {
+            int work = ticket - block * ticketsPerBlock, whole = rowBlocks - tailBlocks;
+            int ic = (work < whole ? work : whole + (work - whole) / tailChunks) * MC;
+            int chunk = work < whole ? 0 : (work - whole) % tailChunks, chunks = work < whole ? 1 : tailChunks;
+            rowBlock(ic, Math.min(MC, m - ic), pc, kc, jc, nc, split(nc, NR, chunk, chunks),
+                split(nc, NR, chunk + 1, chunks), betaK, last, bBuf, worker);
           } // the ticket past this k-block's is the next one's: kept for it
         } else {
           for (int ic = rowFrom; ic < rowTo; ic += MC) {
