@@ -37,7 +37,7 @@ final class GemmDriver extends GemmCall {
   @Override
   void prepare(int workers) {
     rowBlocks = (m + MC - 1) / MC;
-    claiming = workers > 1 && n <= NC && rowBlocks >= CLAIMS_PER_WORKER * workers;
+    claiming = workers > 1 && rowBlocks >= CLAIMS_PER_WORKER * workers;
     tailBlocks = workers;
     tailChunks = (int) Math.min(TAIL_CHUNKS, ceilDiv(n, NR));
     ticketsPerBlock = rowBlocks - tailBlocks + tailBlocks * tailChunks;
@@ -94,7 +94,7 @@ final class GemmDriver extends GemmCall {
         }
         float betaK = pc == 0 ? beta : 1f;
         boolean last = act != null && pc + kc == k; // C is final after this block: apply the epilogue
-        if (claiming) { // one block of C columns (n <= NC), so k-block `block` owns tickets from block*ticketsPerBlock
+        if (claiming) { // block `block` (a k-block of a column block) owns tickets from block*ticketsPerBlock
           if (ticket < 0) {
             ticket = tickets.getAndIncrement();
           }

@@ -73,8 +73,9 @@ class GemmTest {
       }
       // enough row blocks that 2 and 3 workers claim them one by one, over two k-blocks
       cases.add(new GemmCase(rnd, ta, tb, 12 * MC + 5, 3 * NR + 5, KC + 9, 1f, 0.5f, 2, 2));
-      // more than one block of C columns (NC) and of rows (MC)
+      // more than one block of C columns (NC) and of rows (MC); claimed across two column blocks
       cases.add(new GemmCase(rnd, ta, tb, 5, GemmBlocking.NC + NR + 1, 33, 1f, 0f, 2, 2));
+      cases.add(new GemmCase(rnd, ta, tb, 12 * MC + 5, GemmBlocking.NC + NR + 5, 33, 1f, 0.5f, 2, 2));
       cases.add(new GemmCase(rnd, ta, tb, 2 * MC + 7, 41, 70, 1f, 1f, 2, 2));
     }
     return cases.stream();
