@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""The peer of PredictBench: inference on 784-256-128-10 in PyTorch on the CPU.
+"""The peer of PredictBench: inference on 784-256-128-10 in PyTorch on the CPU, in bursts.
 
-The network is an nn.Sequential of Linear/ReLU layers (float32, eval(), called under
-torch.no_grad()); the rows are random in [0, 1), fixed. For each case and batch size it warms up,
-then times calls in repeated runs and prints one JSON line per cell:
-{"case": ..., "batch": ..., "threads": ..., "us_per_call": median, "samples_per_s": median, "runs": [...]}.
+PredictBench starts this script in each JMH fork and, after every Lanes iteration, asks it for a
+burst of the matching case as long as a measured iteration, so each Lanes iteration has a PyTorch
+twin measured right after it. The network is an nn.Sequential of Linear/ReLU layers (float32,
+eval(), called under torch.no_grad()); the rows are random in [0, 1), fixed.
 
 Cases:
   single    one caller, torch.set_num_threads(1): latency of one call
@@ -16,10 +16,11 @@ Cases:
 Run single and callers2 with OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1, intra2 with both at 2
 (Debian's torch calls a threaded OpenBLAS, which torch.set_num_threads does not limit).
 
-Usage: torch_predict.py BATCH[,BATCH...] CASE[,CASE...] [SECONDS_PER_CELL]
+Protocol: one request per line on stdin, "CASE BATCH SECONDS"; for each it prints one JSON line:
+{"case": ..., "batch": ..., "threads": ..., "us_per_call": ..., "samples_per_s": ..., "torch": version}.
+By hand: echo "single 64 2" | OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 python3 torch_predict.py
 """
 import json
-import statistics
 import sys
 import threading
 import time
@@ -27,7 +28,9 @@ import time
 import torch
 from torch import nn
 
-REPEATS = 8
+# After a burst OpenBLAS's worker threads spin for 2^28 cycles (~75 ms here) before they sleep; the
+# reply waits until they do, so they take no core from the Lanes iteration that follows.
+IDLE_S = 0.15
 
 
 def build():
@@ -70,38 +73,34 @@ def callers(net, batch, count, seconds):
     return sum(rates)
 
 
-def measure(case, net, batch, seconds):
-    """Median µs per call (per caller) over REPEATS runs, after a warm-up, and the runs."""
+def burst(case, net, x, seconds):
+    """µs per call (per caller) over calls made for `seconds`, after a few untimed ones."""
+    batch = x.shape[0]
     if case == "callers2":
-        callers(net, batch, 2, seconds / 3)  # warm-up
-        runs = [2 / callers(net, batch, 2, seconds / (2 * REPEATS)) * 1e6 for _ in range(REPEATS)]
-    else:
-        threads = 2 if case == "intra2" else 1
-        x = torch.rand(batch, 784)
-        run_for(net, x, seconds / 3, threads)  # warm-up
-        runs = []
-        for _ in range(REPEATS):
-            n, elapsed = run_for(net, x, seconds / (2 * REPEATS), threads)
-            runs.append(elapsed / n * 1e6)
-    return statistics.median(runs), runs
+        callers(net, batch, 2, 0.01)
+        return 2 / callers(net, batch, 2, seconds) * 1e6
+    threads = 2 if case == "intra2" else 1
+    run_for(net, x, 0.01, threads)
+    n, elapsed = run_for(net, x, seconds, threads)
+    return elapsed / n * 1e6
 
 
 def main():
-    batches = [int(b) for b in sys.argv[1].split(",")]
-    cases = sys.argv[2].split(",")
-    seconds = float(sys.argv[3]) if len(sys.argv) > 3 else 4.0
-    for case in cases:
-        if case not in ("single", "callers2", "intra2"):
-            sys.exit(f"unknown case {case}: expected single, callers2 or intra2")
     torch.set_num_interop_threads(1)
     net = build()
-    for case in cases:
-        for batch in batches:
-            us, runs = measure(case, net, batch, seconds)
-            samples = (2 if case == "callers2" else 1) * batch / us * 1e6
-            print(json.dumps({"case": case, "batch": batch, "threads": 1 if case == "single" else 2,
-                              "us_per_call": us, "samples_per_s": samples,
-                              "runs": [round(r, 2) for r in runs], "torch": torch.__version__}), flush=True)
+    rows = {}
+    for line in sys.stdin:
+        case, batch, seconds = line.split()
+        batch = int(batch)
+        if case not in ("single", "callers2", "intra2"):
+            sys.exit(f"unknown case {case}: expected single, callers2 or intra2")
+        if batch not in rows:
+            rows[batch] = torch.rand(batch, 784)
+        us = burst(case, net, rows[batch], float(seconds))
+        time.sleep(IDLE_S)
+        samples = (2 if case == "callers2" else 1) * batch / us * 1e6
+        print(json.dumps({"case": case, "batch": batch, "threads": 1 if case == "single" else 2,
+                          "us_per_call": us, "samples_per_s": samples, "torch": torch.__version__}), flush=True)
 
 
 if __name__ == "__main__":

@@ -14,16 +14,20 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.DoubleUnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.openjdk.jmh.results.BenchmarkResult;
+import org.openjdk.jmh.results.IterationResult;
+import org.openjdk.jmh.results.RunResult;
 
 /**
  * A PyTorch peer that runs in a JMH fork beside the benchmark and, between Lanes's iterations,
- * times bursts of the same work ({@code bench/peers/torch_train_step.py}): each measured Lanes
- * iteration gets a twin measured right after it, so their ratio is not moved by this shared
- * machine's slow spells, which last minutes. The fork learns the Python from
- * {@code -Dlanes.peer.python} (unset or empty: no peer) and appends each cell's measured bursts, in
+ * times bursts of the same work (a script under {@code bench/peers/} that answers requests on
+ * stdin): each measured Lanes iteration gets a twin measured right after it, so their ratio is not
+ * moved by this shared machine's slow spells, which last minutes. The fork learns the Python from
+ * {@code -Dlanes.peer.python} (unset or empty: no peer) and appends each peer's measured bursts, in
  * order, to the file {@code -Dlanes.peer.out} as one JSON line.
  */
 final class PeerBursts implements AutoCloseable {
@@ -32,24 +36,29 @@ final class PeerBursts implements AutoCloseable {
   private final Process process;
   private final PrintWriter requests;
   private final BufferedReader replies;
-  private final String cell;
+  private final String request, label;
   private final List<Double> measured = new ArrayList<>();
 
-  private PeerBursts(Process process, String cell) {
+  private PeerBursts(Process process, String request, String label) {
     this.process = process;
-    this.cell = cell;
+    this.request = request;
+    this.label = label;
     requests = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);
     replies = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
   }
 
-  /** The peer for one model at one thread count, or null when this fork has none or it cannot start. */
-  static PeerBursts start(String model, int threads) {
+  /**
+   * {@code script} on {@code threads} threads (OpenBLAS and OpenMP), asked for bursts with the
+   * request {@code request} (the burst's seconds appended); {@code label}: the JSON fields that name
+   * the cell in the output line. Null when this fork has no peer or it cannot start.
+   */
+  static PeerBursts start(String script, int threads, String request, String label) {
     String python = System.getProperty(PYTHON, "");
     if (python.isEmpty()) {
       return null;
     }
     try {
-      return new PeerBursts(Peer.start(python, String.valueOf(threads), "torch_train_step.py"), model + " " + threads);
+      return new PeerBursts(Peer.start(python, String.valueOf(threads), script), request, label);
     } catch (IOException e) {
       System.err.println("PyTorch peer not started (" + e.getMessage() + ")");
       return null;
@@ -58,7 +67,7 @@ final class PeerBursts implements AutoCloseable {
 
   /** Runs one burst of {@code seconds}; keeps its µs per step when {@code measured}. */
   void burst(double seconds, boolean measured) {
-    requests.println(cell + " " + String.format(Locale.ROOT, "%.3f", seconds));
+    requests.println(request + " " + String.format(Locale.ROOT, "%.3f", seconds));
     try {
       String reply = replies.readLine();
       Matcher m = US.matcher(reply == null ? "" : reply);
@@ -73,7 +82,7 @@ final class PeerBursts implements AutoCloseable {
     }
   }
 
-  /** Ends the peer and appends the cell's measured bursts to the file named by {@code -Dlanes.peer.out}. */
+  /** Ends the peer and appends its measured bursts to the file named by {@code -Dlanes.peer.out}. */
   @Override
   public void close() {
     requests.close();
@@ -82,9 +91,8 @@ final class PeerBursts implements AutoCloseable {
     if (out.isEmpty() || measured.isEmpty()) {
       return;
     }
-    String[] key = cell.split(" ");
-    String line = String.format(Locale.ROOT, "{\"model\": \"%s\", \"threads\": %s, \"runs\": [%s]}%n", key[0], key[1],
-        measured.stream().map(x -> String.format(Locale.ROOT, "%.1f", x)).collect(Collectors.joining(", ")));
+    String line = "{" + label + ", \"runs\": [" + measured.stream().map(x -> String.format(Locale.ROOT, "%.2f", x))
+        .collect(Collectors.joining(", ")) + "]}\n";
     try {
       Files.writeString(Path.of(out), line, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     } catch (IOException e) {
@@ -92,25 +100,54 @@ final class PeerBursts implements AutoCloseable {
     }
   }
 
-  private static final Pattern US = Pattern.compile("\"us_per_step\": ([0-9.eE+-]+)");
-  private static final Pattern LINE =
-      Pattern.compile("\"model\": \"([^\"]+)\", \"threads\": (\\d+), \"runs\": \\[([^\\]]*)\\]");
+  /** How the peer was measured, for a report. */
+  static final String DESCRIBE = "PyTorch: after each Lanes iteration, warm-up ones included, a burst of the same "
+      + "work as long as a measured iteration, in the pause between JMH's iterations; its median (min–max) over "
+      + "the bursts after measured iterations; Lanes/PyTorch: the median (min–max) of the speed ratios of each "
+      + "measured iteration and the burst right after it.";
+
+  /** Each measured iteration's score of every fork, in the order they ran, converted by {@code f}. */
+  static List<Double> iterations(RunResult r, DoubleUnaryOperator f) {
+    List<Double> scores = new ArrayList<>();
+    for (BenchmarkResult fork : r.getBenchmarkResults()) {
+      for (IterationResult it : fork.getIterationResults()) {
+        scores.add(f.applyAsDouble(it.getPrimaryResult().getScore()));
+      }
+    }
+    return scores;
+  }
+
+  /** Lanes/PyTorch speed of each iteration (µs) and the burst (µs) right after it. */
+  static List<Double> ratios(List<Double> lanesUs, List<Double> torchUs) {
+    List<Double> ratios = new ArrayList<>();
+    for (int i = 0; i < Math.min(lanesUs.size(), torchUs.size()); i++) {
+      ratios.add(torchUs.get(i) / lanesUs.get(i));
+    }
+    return ratios;
+  }
+
+  private static final Pattern US = Pattern.compile("\"us_per_(?:step|call)\": ([0-9.eE+-]+)");
+  private static final Pattern RUNS = Pattern.compile("\"runs\": \\[([^\\]]*)\\]");
 
   /**
-   * The measured bursts of each cell ("model|threads") in a file that {@link #close} wrote, forks in
-   * the order they ran; empty when there is no file.
+   * The measured bursts of each cell in a file that {@link #close} wrote, keyed by the groups of
+   * {@code cell} joined with "|", forks in the order they ran; empty when there is no file.
    */
-  static Map<String, List<Double>> read(Path file) throws IOException {
+  static Map<String, List<Double>> read(Path file, Pattern cell) throws IOException {
     Map<String, List<Double>> runs = new LinkedHashMap<>();
     if (!Files.exists(file)) {
       return runs;
     }
     for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-      Matcher m = LINE.matcher(line);
-      if (m.find() && !m.group(3).isBlank()) {
-        List<Double> cell = runs.computeIfAbsent(m.group(1) + "|" + m.group(2), k -> new ArrayList<>());
-        for (String x : m.group(3).split(",")) {
-          cell.add(Double.parseDouble(x.trim()));
+      Matcher m = cell.matcher(line), r = RUNS.matcher(line);
+      if (m.find() && r.find() && !r.group(1).isBlank()) {
+        StringBuilder key = new StringBuilder(m.group(1));
+        for (int g = 2; g <= m.groupCount(); g++) {
+          key.append('|').append(m.group(g));
+        }
+        List<Double> bursts = runs.computeIfAbsent(key.toString(), k -> new ArrayList<>());
+        for (String x : r.group(1).split(",")) {
+          bursts.add(Double.parseDouble(x.trim()));
         }
       }
     }

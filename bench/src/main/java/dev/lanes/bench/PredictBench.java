@@ -4,6 +4,8 @@ import dev.lanes.kernel.Activation;
 import dev.lanes.nn.Loss;
 import dev.lanes.nn.Network;
 import dev.lanes.nn.Predictor;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -17,8 +19,13 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
+import org.openjdk.jmh.infra.IterationParams;
+import org.openjdk.jmh.infra.ThreadParams;
+import org.openjdk.jmh.runner.IterationType;
 
 /**
  * Inference with {@link Predictor} on 784-256-128-10 (ReLU, softmax cross-entropy, seeded weights),
@@ -26,6 +33,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code predictBatch} at batch 1 and 64; {@code row}: the allocating {@code predict(row)}, so the
  * GC profiler shows what its result array costs; {@code twoThreads}: calls per second of two
  * threads that share one predictor, each with its own rows and outputs (samples/s = batch × ops/s).
+ * With a PyTorch peer, each iteration is followed by bursts of the same inference in PyTorch.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -44,6 +52,56 @@ public class PredictBench {
       int[] w = TrainStepBench.widths("mnist");
       predictor = Predictor.of(Network.builder(w[0]).dense(w[1], Activation.RELU).dense(w[2], Activation.RELU)
           .dense(w[3]).loss(Loss.SOFTMAX_CROSS_ENTROPY).build(1));
+    }
+  }
+
+  /**
+   * The PyTorch peers ({@link PeerBursts}) of the running benchmark, held by its first thread: after
+   * each iteration, a burst of each, as long as a measured iteration. latency and row: one caller;
+   * twoThreads: two callers, and one caller on two intra-op threads. Thread-scoped: JMH runs a shared
+   * state's iteration teardown on one thread while the others spin, which would take a core from
+   * the peer; here the other thread has finished its iteration and sleeps.
+   */
+  @State(Scope.Thread)
+  public static class Peers {
+    private final List<PeerBursts> peers = new ArrayList<>();
+
+    @Setup(Level.Trial)
+    public void setUp(BenchmarkParams params, ThreadParams thread) {
+      if (thread.getThreadIndex() != 0) {
+        return;
+      }
+      String bench = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
+      String batch = params.getParam("batch") == null ? "1" : params.getParam("batch");
+      if (bench.equals("twoThreads")) {
+        peer(bench, "callers2", 1, batch);
+        peer(bench, "intra2", 2, batch);
+      } else {
+        peer(bench, "single", 1, batch);
+      }
+    }
+
+    private void peer(String bench, String peerCase, int threads, String batch) {
+      PeerBursts p = PeerBursts.start("torch_predict.py", threads, peerCase + " " + batch,
+          "\"bench\": \"" + bench + "\", \"case\": \"" + peerCase + "\", \"batch\": " + batch);
+      if (p != null) {
+        peers.add(p);
+      }
+    }
+
+    /** PyTorch's twins of the iteration that just ended (JMH's clock has stopped). */
+    @TearDown(Level.Iteration)
+    public void bursts(BenchmarkParams params, IterationParams iteration) {
+      for (PeerBursts p : peers) {
+        p.burst(params.getMeasurement().getTime().convertTo(TimeUnit.MICROSECONDS) / 1e6,
+            iteration.getType() == IterationType.MEASUREMENT);
+      }
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+      peers.forEach(PeerBursts::close);
+      peers.clear();
     }
   }
 
@@ -84,13 +142,13 @@ public class PredictBench {
   }
 
   @Benchmark
-  public float[] latency(Model m, Rows r) {
+  public float[] latency(Model m, Rows r, Peers p) {
     m.predictor.predictBatch(r.x, 0, r.batch, r.out, 0);
     return r.out;
   }
 
   @Benchmark
-  public float[] row(Model m, Row r) {
+  public float[] row(Model m, Row r, Peers p) {
     return m.predictor.predict(r.x);
   }
 
@@ -98,7 +156,7 @@ public class PredictBench {
   @Threads(2)
   @BenchmarkMode(Mode.Throughput)
   @OutputTimeUnit(TimeUnit.SECONDS)
-  public float[] twoThreads(Model m, Rows r) {
+  public float[] twoThreads(Model m, Rows r, Peers p) {
     m.predictor.predictBatch(r.x, 0, r.batch, r.out, 0);
     return r.out;
   }

@@ -7,7 +7,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
 /**
  * How JMH measures each cell (one benchmark at one set of parameters): forks × (warm-up iterations
  * + measured iterations). {@code -Dlanes.bench.smoke=true} shrinks every run to 1 fork of 1 + 1
- * iterations of 100 ms and every peer cell to 0.2 s: it proves the pipeline, it measures nothing.
+ * iterations of 100 ms (a peer's bursts with them): it proves the pipeline, it measures nothing.
  */
 record Settings(int forks, int warmups, int warmupMs, int iterations, int iterationMs) {
   static final boolean SMOKE = Boolean.getBoolean("lanes.bench.smoke");
@@ -23,11 +23,6 @@ record Settings(int forks, int warmups, int warmupMs, int iterations, int iterat
   /** These settings, or the smoke settings under {@code -Dlanes.bench.smoke=true}. */
   Settings effective() {
     return SMOKE ? new Settings(1, 1, 100, 1, 100) : this;
-  }
-
-  /** A peer's seconds per cell, or 0.2 under {@code -Dlanes.bench.smoke=true}. */
-  static double peerSeconds(double seconds) {
-    return SMOKE ? 0.2 : seconds;
   }
 
   ChainedOptionsBuilder apply(ChainedOptionsBuilder opt) {

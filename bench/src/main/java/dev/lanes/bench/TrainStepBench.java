@@ -124,7 +124,9 @@ public class TrainStepBench {
         builder.pool(pool);
       }
       trainer = builder.build();
-      peer = PeerBursts.start(model, threads); // Python imports torch while the warm steps run
+      // Python imports torch while the warm steps run
+      peer = PeerBursts.start("torch_train_step.py", threads, model + " " + threads,
+          "\"model\": \"" + model + "\", \"threads\": " + threads);
       // A step of the wide model takes ~40 ms, so its methods reach C2 only after a few hundred
       // steps, some past JMH's warm-up; until then the vector code runs in C1 and allocates boxes.
       for (int i = 0; i < WARM_STEPS; i++) {

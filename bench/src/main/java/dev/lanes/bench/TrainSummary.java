@@ -9,9 +9,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.knowm.xchart.CategoryChart;
-import org.openjdk.jmh.results.BenchmarkResult;
-import org.openjdk.jmh.results.IterationResult;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.RunnerException;
 
@@ -32,6 +31,9 @@ public final class TrainSummary implements Suite {
       "wide-256-sgd", "tiny-64-sgd");
   /** A step runs dozens of methods: C2 needs seconds of warm-up before all are compiled. */
   private static final Settings QUICK = new Settings(1, 8, 1000, 8, 300), FULL = new Settings(1, 8, 1000, 10, 1000);
+
+  /** The peer's cells: model|threads. */
+  static final Pattern PEER_CELL = Pattern.compile("\"model\": \"([^\"]+)\", \"threads\": (\\d+)");
 
   private TrainSummary() {}
 
@@ -81,7 +83,7 @@ public final class TrainSummary implements Suite {
 
   @Override
   public Section section(Run run, List<Collection<RunResult>> results) throws IOException {
-    Map<String, List<Double>> bursts = PeerBursts.read(peerFile(run));
+    Map<String, List<Double>> bursts = PeerBursts.read(peerFile(run), PEER_CELL);
     Map<String, RunResult> cells = new LinkedHashMap<>(); // model|threads
     Map<String, Stat> lanesUs = new LinkedHashMap<>(), torch = new LinkedHashMap<>(), speed = new LinkedHashMap<>();
     for (RunResult r : results.get(0)) {
@@ -92,38 +94,16 @@ public final class TrainSummary implements Suite {
         List<Double> peer = bursts.get(key);
         if (peer != null) {
           torch.put(key, Stat.of(peer));
-          speed.put(key, Stat.of(ratios(iterations(r), peer)));
+          speed.put(key, Stat.of(PeerBursts.ratios(PeerBursts.iterations(r, x -> x), peer)));
         }
       }
     }
     Limits limits = Limits.of(results.get(0)).or(run.limits());
-    String settings = (run.quick() ? QUICK : FULL).describe() + ". PyTorch: after each Lanes iteration, warm-up "
-        + "ones included, a burst of its steps as long as a measured iteration, in the pause between JMH's "
-        + "iterations; its median (min–max) over the bursts after measured iterations." + (run.subset()
+    String settings = (run.quick() ? QUICK : FULL).describe() + ". " + PeerBursts.DESCRIBE + (run.subset()
         ? " Quick report: " + SUBSET.size() + " of the " + JmhRun.matching(TrainStepBench.class, "model", null).length
         + " models." : "");
     return new Section("train", "Training steps: Lanes and PyTorch", settings,
         table(cells, lanesUs, torch, speed, limits) + Peer.note(run.python(), torch), chart(lanesUs, torch));
-  }
-
-  /** µs per step of each measured iteration of every fork, in the order they ran. */
-  private static List<Double> iterations(RunResult r) {
-    List<Double> us = new ArrayList<>();
-    for (BenchmarkResult fork : r.getBenchmarkResults()) {
-      for (IterationResult it : fork.getIterationResults()) {
-        us.add(it.getPrimaryResult().getScore());
-      }
-    }
-    return us;
-  }
-
-  /** Lanes/PyTorch speed of each iteration and the PyTorch burst right after it. */
-  static List<Double> ratios(List<Double> lanesUs, List<Double> torchUs) {
-    List<Double> ratios = new ArrayList<>();
-    for (int i = 0; i < Math.min(lanesUs.size(), torchUs.size()); i++) {
-      ratios.add(torchUs.get(i) / lanesUs.get(i));
-    }
-    return ratios;
   }
 
   static String table(Map<String, RunResult> cells, Map<String, Stat> lanesUs, Map<String, Stat> torch,
@@ -132,9 +112,8 @@ public final class TrainSummary implements Suite {
     sb.append("One training step (forward, loss, backward, update), median µs; samples/s = batch / step time; % of "
         + "peak counts the products' flops (forward, dW, dX but the input layer's) against the FMA peak of the "
         + "threads used. PyTorch 1.13 (Debian, on OpenBLAS) ran in the same JMH fork, a burst after each Lanes "
-        + "iteration, same thread count (torch.set_num_threads, OPENBLAS_NUM_THREADS, OMP_NUM_THREADS); "
-        + "Lanes/PyTorch is the median (min–max) of the speed ratios of each measured iteration and the burst "
-        + "after it, so a slow spell of this shared machine moves both sides of a ratio. Bytes per step: `-prof gc` counts "
+        + "iteration, same thread count (torch.set_num_threads, OPENBLAS_NUM_THREADS, OMP_NUM_THREADS), so a slow "
+        + "spell of this shared machine moves both sides of a ratio. Bytes per step: `-prof gc` counts "
         + "every thread of the JVM, JMH's own included, and divides by the steps of an iteration, so a slow "
         + "model shows JMH's few hundred bytes per iteration spread over its few steps; \"step threads\" counts only "
         + "the caller and the pool's workers, from the start of each measured iteration's first step to the end of "

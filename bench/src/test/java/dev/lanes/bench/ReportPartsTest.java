@@ -65,11 +65,11 @@ class ReportPartsTest {
         {"model": "tiny-64-sgd", "threads": 1, "runs": []}
         {"model": "wide-256-sgd", "threads": 2, "runs": [50.0]}
         """);
-    Map<String, List<Double>> bursts = PeerBursts.read(file);
+    Map<String, List<Double>> bursts = PeerBursts.read(file, TrainSummary.PEER_CELL);
     assertEquals(Map.of("wide-256-sgd|2", List.of(30.0, 40.0, 50.0)), bursts);
     // iteration by iteration; a burst without its iteration (or the reverse) is left out
-    assertEquals(List.of(1.5, 4.0), TrainSummary.ratios(List.of(20.0, 10.0), bursts.get("wide-256-sgd|2")));
-    assertEquals(Map.of(), PeerBursts.read(dir.resolve("none.jsonl")));
+    assertEquals(List.of(1.5, 4.0), PeerBursts.ratios(List.of(20.0, 10.0), bursts.get("wide-256-sgd|2")));
+    assertEquals(Map.of(), PeerBursts.read(dir.resolve("none.jsonl"), TrainSummary.PEER_CELL));
   }
 
   @Test
