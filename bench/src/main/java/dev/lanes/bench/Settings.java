@@ -34,13 +34,16 @@ record Settings(int forks, int warmups, int warmupMs, int iterations, int iterat
         .measurementTime(TimeValue.milliseconds(s.iterationMs));
   }
 
+  /** The peers' pause after each burst, while OpenBLAS's threads go to sleep (IDLE_S in bench/peers/). */
+  static final double PEER_IDLE_S = 0.15;
+
   /**
    * Seconds a peer that follows every iteration with a burst as long as a measured iteration
    * ({@link PeerBursts}) adds to {@code cells} cells.
    */
   double burstSeconds(long cells) {
     Settings s = effective();
-    return cells * s.forks * (s.warmups + s.iterations) * s.iterationMs / 1e3;
+    return cells * s.forks * (s.warmups + s.iterations) * (s.iterationMs / 1e3 + PEER_IDLE_S);
   }
 
   /** Estimated wall time of {@code cells} cells. */

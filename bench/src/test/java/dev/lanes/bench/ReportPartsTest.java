@@ -74,8 +74,8 @@ class ReportPartsTest {
 
   @Test
   void burstsAddOneMeasuredIterationPerIteration() {
-    // 2 cells × 2 forks × (3 warm-up + 5 measured) iterations × 0.3 s
-    assertEquals(2 * 2 * 8 * 0.3, new Settings(2, 3, 1000, 5, 300).burstSeconds(2), 1e-9);
+    // 2 cells × 2 forks × (3 warm-up + 5 measured) iterations × (0.3 s + the peer's pause)
+    assertEquals(2 * 2 * 8 * (0.3 + Settings.PEER_IDLE_S), new Settings(2, 3, 1000, 5, 300).burstSeconds(2), 1e-9);
   }
 
   @Test
