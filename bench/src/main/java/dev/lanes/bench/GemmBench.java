@@ -7,6 +7,7 @@ import java.util.concurrent.TimeUnit;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.openblas.global.openblas_full;
+import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -20,11 +21,13 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
- * C = op(A)·op(B) through Lanes and through OpenBLAS (in-process, same JVM, same data sizes), for
- * square sizes and the three products of a dense layer in training. Time per op; {@link GemmSummary}
- * turns it into GFLOP/s, fraction of peak and the Lanes/OpenBLAS ratio.
+ * C = op(A)·op(B) through Lanes (JMH times it) and, after every iteration in the same fork, through
+ * OpenBLAS (in-process, same data: {@link OpenBlasTwin}), for square sizes and the three products
+ * of a dense layer in training. Time per op; {@link GemmSummary} turns it into GFLOP/s, fraction of
+ * peak and the Lanes/OpenBLAS ratio iteration by iteration.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -46,18 +49,9 @@ public class GemmBench {
   @Param({"1", "2"})
   public int threads;
 
-  /**
-   * Named so it sorts after "shape" and "threads": JMH nests parameters in name order, so each
-   * Lanes cell runs right next to its OpenBLAS twin and their ratio is read off one stretch of time
-   * (this shared machine has slow spells minutes long).
-   */
-  @Param({"lanes", "openblas"})
-  public String variant;
-
   private GemmShape s;
   private float[] a, b, c;
   private WorkerPool pool;
-  private FloatPointer na, nb, nc;
 
   @Setup(Level.Trial)
   public void setUp() {
@@ -66,13 +60,7 @@ public class GemmBench {
     a = random(rnd, s.aSize());
     b = random(rnd, s.bSize());
     c = new float[s.m() * s.n()];
-    if (variant.equals("openblas")) {
-      Loader.load(openblas_full.class);
-      openblas_full.openblas_set_num_threads(threads);
-      na = new FloatPointer(a);
-      nb = new FloatPointer(b);
-      nc = new FloatPointer(c);
-    } else if (threads > 1) {
+    if (threads > 1) {
       pool = new WorkerPool(threads);
     }
   }
@@ -82,32 +70,73 @@ public class GemmBench {
     if (pool != null) {
       pool.close();
     }
-    if (na != null) {
-      na.close();
-      nb.close();
-      nc.close();
-    }
   }
 
   @Benchmark
-  public void sgemm() {
+  public void sgemm(OpenBlasTwin twin) {
     GemmShape g = s;
-    switch (variant) {
-      case "lanes":
-        if (pool == null) {
-          Gemm.sgemm(g.transA(), g.transB(), g.m(), g.n(), g.k(), 1f, a, 0, g.lda(), b, 0, g.ldb(), 0f, c, 0, g.n());
-        } else {
-          Gemm.sgemm(pool, g.transA(), g.transB(), g.m(), g.n(), g.k(), 1f, a, 0, g.lda(), b, 0, g.ldb(), 0f, c, 0, g.n());
-        }
-        break;
-      case "openblas":
-        openblas_full.cblas_sgemm(openblas_full.CblasRowMajor,
-            g.transA() ? openblas_full.CblasTrans : openblas_full.CblasNoTrans,
-            g.transB() ? openblas_full.CblasTrans : openblas_full.CblasNoTrans,
-            g.m(), g.n(), g.k(), 1f, na, g.lda(), nb, g.ldb(), 0f, nc, g.n());
-        break;
-      default:
-        throw new IllegalArgumentException("variant " + variant);
+    if (pool == null) {
+      Gemm.sgemm(g.transA(), g.transB(), g.m(), g.n(), g.k(), 1f, a, 0, g.lda(), b, 0, g.ldb(), 0f, c, 0, g.n());
+    } else {
+      Gemm.sgemm(pool, g.transA(), g.transB(), g.m(), g.n(), g.k(), 1f, a, 0, g.lda(), b, 0, g.ldb(), 0f, c, 0, g.n());
+    }
+  }
+
+  /**
+   * The same product through OpenBLAS (0.3, from org.bytedeco, on the same threads count), called in a
+   * loop for as long as a measured iteration right after each Lanes iteration, warm-up ones
+   * included: its calls and nanoseconds are this iteration's counters, so each Lanes iteration has
+   * a twin from the same moment of this shared machine, whose slow spells last minutes. OpenBLAS's
+   * workers spin for ~75 ms after a call before they sleep: the burst ends with a pause that long
+   * and more, so they take no core from the next Lanes iteration.
+   */
+  @State(Scope.Thread)
+  @AuxCounters(AuxCounters.Type.EVENTS)
+  public static class OpenBlasTwin {
+    public long openblasCalls;
+    public long openblasNanos;
+    private GemmShape s;
+    private FloatPointer na, nb, nc;
+
+    @Setup(Level.Trial)
+    public void setUp(GemmBench bench) {
+      s = bench.s;
+      Loader.load(openblas_full.class);
+      openblas_full.openblas_set_num_threads(bench.threads);
+      na = new FloatPointer(bench.a);
+      nb = new FloatPointer(bench.b);
+      nc = new FloatPointer(bench.c);
+    }
+
+    @TearDown(Level.Iteration)
+    public void burst(BenchmarkParams params) throws InterruptedException {
+      long length = params.getMeasurement().getTime().convertTo(TimeUnit.NANOSECONDS);
+      call(); // a first call outside the count, as JMH's loop has run for a while
+      long start = System.nanoTime(), now;
+      long calls = 0;
+      do {
+        call();
+        calls++;
+        now = System.nanoTime();
+      } while (now - start < length);
+      openblasCalls = calls;
+      openblasNanos = now - start;
+      Thread.sleep(150);
+    }
+
+    private void call() {
+      GemmShape g = s;
+      openblas_full.cblas_sgemm(openblas_full.CblasRowMajor,
+          g.transA() ? openblas_full.CblasTrans : openblas_full.CblasNoTrans,
+          g.transB() ? openblas_full.CblasTrans : openblas_full.CblasNoTrans,
+          g.m(), g.n(), g.k(), 1f, na, g.lda(), nb, g.ldb(), 0f, nc, g.n());
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+      na.close();
+      nb.close();
+      nc.close();
     }
   }
 

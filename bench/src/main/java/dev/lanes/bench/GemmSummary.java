@@ -14,15 +14,17 @@ import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.lines.SeriesLines;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 import org.openjdk.jmh.results.BenchmarkResult;
+import org.openjdk.jmh.results.IterationResult;
+import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.RunnerException;
 
 /**
- * The GEMM suite: {@link GemmBench} (Lanes and OpenBLAS in one JMH run, each Lanes cell next to
- * its OpenBLAS twin) as one table: GFLOP/s (median over iterations, with min–max), the
- * Lanes/OpenBLAS ratio pair by pair, the fraction of this machine's measured FMA peak and bytes
- * allocated per call; and a chart of GFLOP/s against m·n·k. Run alone, it measures the FMA peak
- * in the same JMH run. Writes the raw JMH JSON, the table and the chart under
+ * The GEMM suite: {@link GemmBench} (Lanes timed by JMH, each iteration followed in its fork by the
+ * same product through OpenBLAS) as one table: GFLOP/s (median over iterations, with min–max), the
+ * Lanes/OpenBLAS ratio iteration by iteration, the fraction of this machine's measured FMA peak and
+ * bytes allocated per call; and a chart of GFLOP/s against m·n·k. Run alone, it measures the FMA
+ * peak in the same JMH run. Writes the raw JMH JSON, the table and the chart under
  * {@code bench/results/<timestamp>/}.
  *
  * <p>Usage: {@code GemmSummary [quick|full] [SHAPE_REGEX]}
@@ -35,7 +37,7 @@ public final class GemmSummary implements Suite {
 
   private GemmSummary() {}
 
-  public static void main(String[] args) throws RunnerException, IOException, InterruptedException {
+  public static void main(String[] args) throws RunnerException, IOException {
     Run.start(args, "GemmSummary [quick|full] [SHAPE_REGEX]").alone(SUITE);
   }
 
@@ -62,50 +64,52 @@ public final class GemmSummary implements Suite {
 
   @Override
   public double peerSeconds(Run run) {
-    return 0; // OpenBLAS runs inside the JMH run
+    // OpenBLAS runs inside the JMH run, a burst as long as a measured iteration after each iteration
+    long cells = plan(run).get(0).cells();
+    return settings(run.quick()).burstSeconds(cells);
   }
 
   @Override
   public Section section(Run run, List<Collection<RunResult>> results) {
     Collection<RunResult> all = results.get(0);
     Limits limits = Limits.of(all).or(run.limits());
-    Map<String, RunResult> cells = new LinkedHashMap<>(); // shape|threads|variant
+    Map<String, RunResult> cells = new LinkedHashMap<>(); // shape|threads
     for (RunResult r : all) {
       if (r.getParams().getBenchmark().endsWith("GemmBench.sgemm")) {
-        cells.put(r.getParams().getParam("shape") + "|" + r.getParams().getParam("threads") + "|"
-            + r.getParams().getParam("variant"), r);
+        cells.put(r.getParams().getParam("shape") + "|" + r.getParams().getParam("threads"), r);
       }
     }
     StringBuilder sb = new StringBuilder();
     sb.append(String.format(Locale.ROOT, "FP32 FMA peak per core, measured in this run: %.1f GFLOP/s.%n%n",
         limits.peakPerCore()));
-    sb.append("| product | m×n×k | thr | Lanes GFLOP/s (min–max) | OpenBLAS GFLOP/s (min–max) | Lanes/OpenBLAS "
-        + "| Lanes % of peak | Lanes B/call |\n");
+    sb.append("| product | m×n×k | thr | Lanes GFLOP/s (min–max) | OpenBLAS GFLOP/s (min–max) "
+        + "| Lanes/OpenBLAS (min–max) | Lanes % of peak | Lanes B/call |\n");
     sb.append("|---|---|---:|---:|---:|---:|---:|---:|\n");
     cells.forEach((key, lanes) -> {
       String[] k = key.split("\\|");
-      if (!k[2].equals("lanes")) {
-        return;
-      }
       GemmShape s = GemmShape.parse(k[0]);
       int threads = Integer.parseInt(k[1]);
       Stat gflops = gflops(lanes);
-      RunResult blas = cells.get(k[0] + "|" + k[1] + "|openblas");
+      List<Double> blasUs = openBlasMicros(lanes);
       String op = (s.transA() ? "Aᵀ" : "A") + "·" + (s.transB() ? "Bᵀ" : "B");
       sb.append(String.format(Locale.ROOT, "| %s (%s) | %d×%d×%d | %d | %s | %s | %s | %s | %.1f |%n",
-          k[0], op, s.m(), s.n(), s.k(), threads, gflops.format("%.1f"), blas == null ? "–" : gflops(blas).format("%.1f"),
-          blas == null ? "–" : perForkRatio(blas, lanes).format("%.2f") + "×",
+          k[0], op, s.m(), s.n(), s.k(), threads, gflops.format("%.1f"),
+          blasUs.isEmpty() ? "–" : Stat.of(blasUs.stream().map(us -> s.flops() / (us * 1e3)).toList()).format("%.1f"),
+          blasUs.isEmpty() ? "–" : Stat.of(PeerBursts.ratios(PeerBursts.iterations(lanes, us -> us), blasUs))
+              .format("%.2f").replaceFirst("^\\S+", "$0×"),
           limits.percentOfPeak(gflops.median(), threads), Stat.allocPerOp(lanes)));
     });
-    RunResult one = cells.get("square-1024|1|lanes"), two = cells.get("square-1024|2|lanes");
+    RunResult one = cells.get("square-1024|1"), two = cells.get("square-1024|2");
     if (one != null && two != null) {
       sb.append(String.format(Locale.ROOT, "%nLanes square-1024: 2 threads / 1 thread = %.2f×%n",
           gflops(two).median() / gflops(one).median()));
     }
-    String settings = settings(run.quick()).describe() + ". Each Lanes cell runs right next to its OpenBLAS twin "
-        + "(OpenBLAS 0.3 from org.bytedeco, in-process, same shapes, threads and data sizes); Lanes/OpenBLAS is "
-        + "the median (min–max) of the ratios taken fork by fork." + (run.subset() ? " Quick report: "
-        + SUBSET.size() + " of the " + JmhRun.matching(GemmBench.class, "shape", null).length + " shapes." : "");
+    String settings = settings(run.quick()).describe() + ". OpenBLAS (0.3 from org.bytedeco, in-process, same data "
+        + "and threads) runs in the same fork after each Lanes iteration, warm-up ones included, called in a loop "
+        + "as long as a measured iteration; its median (min–max) over the loops after measured iterations; "
+        + "Lanes/OpenBLAS: the median (min–max) of the speed ratios of each measured iteration and the loop right "
+        + "after it." + (run.subset() ? " Quick report: " + SUBSET.size() + " of the "
+        + JmhRun.matching(GemmBench.class, "shape", null).length + " shapes." : "");
     return new Section("gemm", "GEMM: Lanes and OpenBLAS", settings, sb.toString(), chart(cells, limits.peakPerCore()));
   }
 
@@ -115,22 +119,18 @@ public final class GemmSummary implements Suite {
     return Stat.of(r.getPrimaryResult().getStatistics(), us -> flops / (us * 1e3));
   }
 
-  /** Time of {@code numerator} over time of {@code denominator}, fork by fork (their medians): median, min–max. */
-  private static Stat perForkRatio(RunResult numerator, RunResult denominator) {
-    List<Double> a = forkMedians(numerator), b = forkMedians(denominator);
-    List<Double> ratios = new ArrayList<>();
-    for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
-      ratios.add(a.get(i) / b.get(i));
-    }
-    return Stat.of(ratios);
-  }
-
-  private static List<Double> forkMedians(RunResult r) {
-    List<Double> medians = new ArrayList<>();
+  /** OpenBLAS's µs per call after each measured iteration of every fork ({@link GemmBench.OpenBlasTwin}). */
+  static List<Double> openBlasMicros(RunResult r) {
+    List<Double> us = new ArrayList<>();
     for (BenchmarkResult fork : r.getBenchmarkResults()) {
-      medians.add(fork.getPrimaryResult().getStatistics().getPercentile(50));
+      for (IterationResult it : fork.getIterationResults()) {
+        Result<?> nanos = it.getSecondaryResults().get("openblasNanos"), calls = it.getSecondaryResults().get("openblasCalls");
+        if (nanos != null && calls != null && calls.getScore() > 0) {
+          us.add(nanos.getScore() / calls.getScore() / 1e3);
+        }
+      }
     }
-    return medians;
+    return us;
   }
 
   /**
@@ -142,8 +142,13 @@ public final class GemmSummary implements Suite {
     cells.forEach((key, r) -> {
       String[] k = key.split("\\|");
       GemmShape s = GemmShape.parse(k[0]);
-      series.computeIfAbsent(k[2] + "|" + k[1], x -> new ArrayList<>())
-          .add(new double[] {(double) s.m() * s.n() * s.k(), gflops(r).median()});
+      double size = (double) s.m() * s.n() * s.k();
+      series.computeIfAbsent("lanes|" + k[1], x -> new ArrayList<>()).add(new double[] {size, gflops(r).median()});
+      List<Double> blasUs = openBlasMicros(r);
+      if (!blasUs.isEmpty()) {
+        series.computeIfAbsent("openblas|" + k[1], x -> new ArrayList<>())
+            .add(new double[] {size, s.flops() / (Stat.of(blasUs).median() * 1e3)});
+      }
     });
     XYChart chart = Charts.xy("GEMM: GFLOP/s against size", "m·n·k (multiply-adds)", "GFLOP/s");
     int maxThreads = 1;

@@ -30,7 +30,7 @@ public final class LoopSummary implements Suite {
 
   private LoopSummary() {}
 
-  public static void main(String[] args) throws RunnerException, IOException, InterruptedException {
+  public static void main(String[] args) throws RunnerException, IOException {
     Run.start(args, "LoopSummary [quick|full] [BENCHMARK_REGEX]").alone(SUITE);
   }
 

@@ -4,7 +4,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +22,7 @@ import org.openjdk.jmh.results.IterationResult;
 import org.openjdk.jmh.results.RunResult;
 
 /**
- * A PyTorch peer that runs in a JMH fork beside the benchmark and, between Lanes's iterations,
+ * A PyTorch peer that runs in a JMH fork beside the benchmark and, between Lanes' iterations,
  * times bursts of the same work (a script under {@code bench/peers/} that answers requests on
  * stdin): each measured Lanes iteration gets a twin measured right after it, so their ratio is not
  * moved by this shared machine's slow spells, which last minutes. The fork learns the Python from
@@ -38,6 +37,7 @@ final class PeerBursts implements AutoCloseable {
   private final BufferedReader replies;
   private final String request, label;
   private final List<Double> measured = new ArrayList<>();
+  private boolean failed;
 
   private PeerBursts(Process process, String request, String label) {
     this.process = process;
@@ -65,20 +65,28 @@ final class PeerBursts implements AutoCloseable {
     }
   }
 
-  /** Runs one burst of {@code seconds}; keeps its µs per step when {@code measured}. */
+  /**
+   * Runs one burst of {@code seconds}; keeps its µs per step (or call) when {@code measured}. A peer
+   * that fails is reported on stderr and asked for nothing more: the Lanes cell still counts, and
+   * the bursts kept so far still pair with the iterations they followed.
+   */
   void burst(double seconds, boolean measured) {
+    if (failed) {
+      return;
+    }
     requests.println(request + " " + String.format(Locale.ROOT, "%.3f", seconds));
     try {
       String reply = replies.readLine();
       Matcher m = US.matcher(reply == null ? "" : reply);
       if (!m.find()) {
-        throw new IOException("the PyTorch peer answered " + reply);
+        throw new IOException("it answered " + reply);
       }
       if (measured) {
         this.measured.add(Double.parseDouble(m.group(1)));
       }
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      System.err.println("PyTorch peer (" + request + ") failed: " + e.getMessage());
+      failed = true;
     }
   }
 
@@ -94,9 +102,10 @@ final class PeerBursts implements AutoCloseable {
     String line = "{" + label + ", \"runs\": [" + measured.stream().map(x -> String.format(Locale.ROOT, "%.2f", x))
         .collect(Collectors.joining(", ")) + "]}\n";
     try {
-      Files.writeString(Path.of(out), line, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+      Files.writeString(Path.of(out), line, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND);
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      System.err.println("PyTorch peer's results not written to " + out + ": " + e.getMessage());
     }
   }
 

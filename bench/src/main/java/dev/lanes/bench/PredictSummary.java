@@ -36,7 +36,7 @@ public final class PredictSummary implements Suite {
 
   private PredictSummary() {}
 
-  public static void main(String[] args) throws RunnerException, IOException, InterruptedException {
+  public static void main(String[] args) throws RunnerException, IOException {
     Run.start(args, "PredictSummary [quick|full]").alone(SUITE);
   }
 
@@ -117,9 +117,9 @@ public final class PredictSummary implements Suite {
     StringBuilder sb = new StringBuilder();
     sb.append("Inference on 784-256-128-10 (ReLU; logits, no softmax), median µs per call (per calling thread); "
         + "samples/s = batch × calls/s of all threads; % of peak counts the products' flops against the FMA peak "
-        + "of the threads used. PyTorch 1.13 (Debian, on OpenBLAS; float32, eval(), "
-        + "no_grad) ran in the same JMH fork, a burst after each Lanes iteration, with OPENBLAS_NUM_THREADS and "
-        + "OMP_NUM_THREADS at the thread count of its torch.set_num_threads. Lanes 2 threads: two threads share one Predictor, each with its own "
+        + "of the threads used. PyTorch 1.13 (Debian, on OpenBLAS; float32, eval(), no_grad) ran in the same JMH "
+        + "fork, a burst after each Lanes iteration, with OPENBLAS_NUM_THREADS and OMP_NUM_THREADS at the thread "
+        + "count of its torch.set_num_threads. Lanes 2 threads: two threads share one Predictor, each with its own "
         + "rows. PyTorch 2 callers: two Python threads call one model with 1 intra-op thread each (the GIL is "
         + "released inside ops, not around them); PyTorch intra-op 2: one caller, torch.set_num_threads(2).\n\n");
     sb.append("| Lanes | PyTorch | batch | Lanes µs/call (min–max) | Lanes samples/s | PyTorch µs/call (min–max) "

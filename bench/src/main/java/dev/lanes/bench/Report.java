@@ -27,7 +27,7 @@ public final class Report {
 
   private Report() {}
 
-  public static void main(String[] args) throws RunnerException, IOException, InterruptedException {
+  public static void main(String[] args) throws RunnerException, IOException {
     Run start = Run.start(args, USAGE);
     String which = start.filter() == null ? ".*" : start.filter();
     List<Suite> suites = SUITES.stream().filter(s -> s.name().matches(which)).toList();

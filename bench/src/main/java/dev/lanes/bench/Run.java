@@ -40,7 +40,7 @@ record Run(boolean quick, boolean subset, Path dir, Limits limits, String python
   }
 
   /** A suite's own main: runs it, writes {@code NAME.md} (and its chart) and prints the tables. */
-  void alone(Suite suite) throws RunnerException, IOException, InterruptedException {
+  void alone(Suite suite) throws RunnerException, IOException {
     try {
       System.err.println("lanes: " + suite.name() + " " + mode() + ": " + minutes(suite.seconds(this)));
     } catch (IllegalArgumentException e) { // a filter that matches nothing

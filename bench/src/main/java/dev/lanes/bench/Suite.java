@@ -8,8 +8,9 @@ import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.RunnerException;
 
 /**
- * One benchmark suite (gemm, loops, train, predict): the JMH runs a {@link Run} asks for, then its
- * peer where it runs after them, then one {@link Section}. Its own main and {@link Report} both run it through {@link #run}.
+ * One benchmark suite (gemm, loops, train, predict): the JMH runs a {@link Run} asks for (the
+ * PyTorch peers run inside them), then one {@link Section}. Its own main and {@link Report} both
+ * run it through {@link #run}.
  */
 interface Suite {
   String name();
@@ -25,10 +26,10 @@ interface Suite {
   /** Estimated seconds the peer adds to the JMH runs; 0 without one. */
   double peerSeconds(Run run);
 
-  /** Runs the peer, if any, and turns the JMH results (one collection per planned run) into a section. */
-  Section section(Run run, List<Collection<RunResult>> results) throws IOException, InterruptedException;
+  /** Turns the JMH results (one collection per planned run) and the peer's into a section. */
+  Section section(Run run, List<Collection<RunResult>> results) throws IOException;
 
-  default Section run(Run run) throws RunnerException, IOException, InterruptedException {
+  default Section run(Run run) throws RunnerException, IOException {
     List<Collection<RunResult>> results = new ArrayList<>();
     for (JmhRun jmh : plan(run)) {
       results.add(jmh.run(run.dir()));

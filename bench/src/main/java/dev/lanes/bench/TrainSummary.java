@@ -37,7 +37,7 @@ public final class TrainSummary implements Suite {
 
   private TrainSummary() {}
 
-  public static void main(String[] args) throws RunnerException, IOException, InterruptedException {
+  public static void main(String[] args) throws RunnerException, IOException {
     Run.start(args, "TrainSummary [quick|full] [MODEL_REGEX]").alone(SUITE);
   }
 
@@ -118,8 +118,8 @@ public final class TrainSummary implements Suite {
         + "model shows JMH's few hundred bytes per iteration spread over its few steps; \"step threads\" counts only "
         + "the caller and the pool's workers, from the start of each measured iteration's first step to the end of "
         + "its last.\n\n");
-    sb.append("| model | thr | Lanes µs (min–max) | Lanes samples/s | PyTorch µs (min–max) | Lanes/PyTorch speed (min–max) "
-        + "| Lanes % of peak | Lanes B/step, -prof gc | Lanes B/step, step threads |\n");
+    sb.append("| model | thr | Lanes µs (min–max) | Lanes samples/s | PyTorch µs (min–max) "
+        + "| Lanes/PyTorch speed (min–max) | Lanes % of peak | Lanes B/step, -prof gc | Lanes B/step, step threads |\n");
     sb.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     cells.forEach((key, r) -> {
       String model = key.split("\\|")[0], thr = key.split("\\|")[1];
