@@ -111,6 +111,7 @@ public class GemmBench {
     @TearDown(Level.Iteration)
     public void burst(BenchmarkParams params) throws InterruptedException {
       long length = params.getMeasurement().getTime().convertTo(TimeUnit.NANOSECONDS);
+      Thread.sleep(150);
       call(); // a first call outside the count, as JMH's loop has run for a while
       long start = System.nanoTime(), now;
       long calls = 0;
