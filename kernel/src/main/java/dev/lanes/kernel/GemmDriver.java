@@ -13,7 +13,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * C either in rectangles they own on a tm × tn grid or, when C has at least
  * {@link #CLAIMS_PER_WORKER} blocks of MC rows per worker, by claiming row blocks one at a time (the
  * last ones in column chunks), so a worker slowed by its core's other load does less of the work. k
- * is never split, so no result depends on the split. One instance per workspace, reused, so a call allocates nothing.
+ * is never split, so no result depends on the split. One instance per workspace, reused, so a call
+ * allocates nothing.
  */
 final class GemmDriver extends GemmCall {
   /** Row blocks per worker from which workers claim them rather than own a fixed share. */

@@ -80,6 +80,7 @@ public final class Trainer implements AutoCloseable {
       }
     }
     x = new float[batch * net.inputs];
+    input = x;
     labels = new int[batch];
     targets = new float[batch * net.outputs()];
     examples = new int[batch];
@@ -234,6 +235,7 @@ public final class Trainer implements AutoCloseable {
         }
       }
     }
+    letGoOfInput();
     float accuracy = net.loss.usesLabels() ? (float) correct / data.rows : Float.NaN;
     return new float[] {(float) (lossSum / data.rows), accuracy};
   }
@@ -253,7 +255,11 @@ public final class Trainer implements AutoCloseable {
           + data.rows + " with batch size " + batch);
     }
     gather(data, null, start, m);
-    return trainStep(m, optimizer.learningRate * schedule.factor(step, step + 1, 1));
+    try {
+      return trainStep(m, optimizer.learningRate * schedule.factor(step, step + 1, 1));
+    } finally {
+      letGoOfInput();
+    }
   }
 
   /** Steps taken so far. */
@@ -291,6 +297,7 @@ public final class Trainer implements AutoCloseable {
   float lossAndGradients(Dataset data, int m) {
     gather(data, null, 0, m);
     float loss = backprop(m);
+    letGoOfInput();
     gradientSquares();
     return loss;
   }
@@ -388,7 +395,7 @@ public final class Trainer implements AutoCloseable {
         gatherStart = start;
         gatherCount = m;
         pool.run(workers, gatherRows);
-        gathering = null; // the trainer keeps no dataset between calls
+        gathering = null; // as letGoOfInput
         gatherOrder = null;
       }
     }
@@ -401,6 +408,12 @@ public final class Trainer implements AutoCloseable {
         System.arraycopy(data.targets, r * o, targets, i * o, o);
       }
     }
+  }
+
+  /** Points the input back at the batch buffer, so the trainer keeps no dataset between calls. */
+  private void letGoOfInput() {
+    input = x;
+    inputOff = 0;
   }
 
   /** Worker w's rows of the shuffled copy: [w·m/W, (w+1)·m/W). */
