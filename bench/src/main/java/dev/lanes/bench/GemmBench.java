@@ -111,7 +111,7 @@ public class GemmBench {
     @TearDown(Level.Iteration)
     public void burst(BenchmarkParams params) throws InterruptedException {
       long length = params.getMeasurement().getTime().convertTo(TimeUnit.NANOSECONDS);
-      Thread.sleep(150);
+      Thread.sleep((long) (Settings.PEER_IDLE_S * 1e3));
       call(); // a first call outside the count, as JMH's loop has run for a while
       long start = System.nanoTime(), now;
       long calls = 0;
@@ -122,7 +122,7 @@ public class GemmBench {
       } while (now - start < length);
       openblasCalls = calls;
       openblasNanos = now - start;
-      Thread.sleep(150);
+      Thread.sleep((long) (Settings.PEER_IDLE_S * 1e3));
     }
 
     private void call() {

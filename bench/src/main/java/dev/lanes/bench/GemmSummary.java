@@ -13,8 +13,6 @@ import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.lines.SeriesLines;
 import org.knowm.xchart.style.markers.SeriesMarkers;
-import org.openjdk.jmh.results.BenchmarkResult;
-import org.openjdk.jmh.results.IterationResult;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.RunnerException;
@@ -121,16 +119,10 @@ public final class GemmSummary implements Suite {
 
   /** OpenBLAS's µs per call after each measured iteration of every fork ({@link GemmBench.OpenBlasTwin}). */
   static List<Double> openBlasMicros(RunResult r) {
-    List<Double> us = new ArrayList<>();
-    for (BenchmarkResult fork : r.getBenchmarkResults()) {
-      for (IterationResult it : fork.getIterationResults()) {
-        Result<?> nanos = it.getSecondaryResults().get("openblasNanos"), calls = it.getSecondaryResults().get("openblasCalls");
-        if (nanos != null && calls != null && calls.getScore() > 0) {
-          us.add(nanos.getScore() / calls.getScore() / 1e3);
-        }
-      }
-    }
-    return us;
+    return PeerBursts.perIteration(r, it -> {
+      Result<?> nanos = it.getSecondaryResults().get("openblasNanos"), calls = it.getSecondaryResults().get("openblasCalls");
+      return nanos == null || calls == null || calls.getScore() == 0 ? null : nanos.getScore() / calls.getScore() / 1e3;
+    });
   }
 
   /**

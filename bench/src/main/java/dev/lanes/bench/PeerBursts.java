@@ -13,13 +13,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.DoubleUnaryOperator;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.openjdk.jmh.infra.BenchmarkParams;
+import org.openjdk.jmh.infra.IterationParams;
 import org.openjdk.jmh.results.BenchmarkResult;
 import org.openjdk.jmh.results.IterationResult;
 import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.IterationType;
 
 /**
  * A PyTorch peer that runs in a JMH fork beside the benchmark and, between Lanes' iterations,
@@ -58,7 +63,7 @@ final class PeerBursts implements AutoCloseable {
       return null;
     }
     try {
-      return new PeerBursts(Peer.start(python, String.valueOf(threads), script), request, label);
+      return new PeerBursts(process(python, threads, script), request, label);
     } catch (IOException e) {
       System.err.println("PyTorch peer not started (" + e.getMessage() + ")");
       return null;
@@ -66,11 +71,39 @@ final class PeerBursts implements AutoCloseable {
   }
 
   /**
+   * Starts {@code python bench/peers/SCRIPT} with OpenBLAS and OpenMP held to {@code threads}
+   * (Debian's torch calls a threaded OpenBLAS, which otherwise starts one thread per core on top of
+   * torch's own), its errors on this process's stderr.
+   */
+  private static Process process(String python, int threads, String script) throws IOException {
+    ProcessBuilder pb = new ProcessBuilder(python, "bench/peers/" + script).redirectError(ProcessBuilder.Redirect.INHERIT);
+    pb.environment().put("OPENBLAS_NUM_THREADS", String.valueOf(threads));
+    pb.environment().put("OMP_NUM_THREADS", String.valueOf(threads));
+    pb.environment().put("OMP_WAIT_POLICY", "PASSIVE"); // spinning OpenMP workers starve OpenBLAS's: 3-7x slower
+    return pb.start();
+  }
+
+  /** The flags that give a suite's JMH forks the peer ({@code run}'s Python) and its output file. */
+  static List<String> forkFlags(Run run, Path out) {
+    return run.python().isEmpty() ? List.of()
+        : List.of("-D" + PYTHON + "=" + run.python(), "-D" + OUT + "=" + out.toAbsolutePath());
+  }
+
+  /**
+   * The twin of the iteration JMH has just ended: a burst as long as a measured iteration, kept
+   * when that iteration was measured (warm-up ones warm the peer).
+   */
+  void burst(BenchmarkParams params, IterationParams iteration) {
+    burst(params.getMeasurement().getTime().convertTo(TimeUnit.MICROSECONDS) / 1e6,
+        iteration.getType() == IterationType.MEASUREMENT);
+  }
+
+  /**
    * Runs one burst of {@code seconds}; keeps its µs per step (or call) when {@code measured}. A peer
    * that fails is reported on stderr and asked for nothing more: the Lanes cell still counts, and
    * the bursts kept so far still pair with the iterations they followed.
    */
-  void burst(double seconds, boolean measured) {
+  private void burst(double seconds, boolean measured) {
     if (failed) {
       return;
     }
@@ -109,6 +142,14 @@ final class PeerBursts implements AutoCloseable {
     }
   }
 
+  /** A line for the report when the peer gave nothing: why; else empty. */
+  static String note(String python, Map<String, ?> values) {
+    if (python == null || python.isEmpty()) {
+      return "\n\nPyTorch not installed: peer skipped.";
+    }
+    return values.isEmpty() ? "\n\nThe PyTorch peer gave no results (see the log above the report)." : "";
+  }
+
   /** How the peer was measured, for a report. */
   static final String DESCRIBE = "PyTorch: after each Lanes iteration, warm-up ones included, a burst of the same "
       + "work as long as a measured iteration, in the pause between JMH's iterations; its median (min–max) over "
@@ -117,13 +158,21 @@ final class PeerBursts implements AutoCloseable {
 
   /** Each measured iteration's score of every fork, in the order they ran, converted by {@code f}. */
   static List<Double> iterations(RunResult r, DoubleUnaryOperator f) {
-    List<Double> scores = new ArrayList<>();
+    return perIteration(r, it -> f.applyAsDouble(it.getPrimaryResult().getScore()));
+  }
+
+  /** A value of each measured iteration of every fork, in the order they ran; null values left out. */
+  static List<Double> perIteration(RunResult r, Function<IterationResult, Double> value) {
+    List<Double> values = new ArrayList<>();
     for (BenchmarkResult fork : r.getBenchmarkResults()) {
       for (IterationResult it : fork.getIterationResults()) {
-        scores.add(f.applyAsDouble(it.getPrimaryResult().getScore()));
+        Double v = value.apply(it);
+        if (v != null) {
+          values.add(v);
+        }
       }
     }
-    return scores;
+    return values;
   }
 
   /** Lanes/PyTorch speed of each iteration (µs) and the burst (µs) right after it. */

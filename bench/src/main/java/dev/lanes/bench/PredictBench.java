@@ -25,7 +25,6 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.BenchmarkParams;
 import org.openjdk.jmh.infra.IterationParams;
 import org.openjdk.jmh.infra.ThreadParams;
-import org.openjdk.jmh.runner.IterationType;
 
 /**
  * Inference with {@link Predictor} on 784-256-128-10 (ReLU, softmax cross-entropy, seeded weights),
@@ -93,8 +92,7 @@ public class PredictBench {
     @TearDown(Level.Iteration)
     public void bursts(BenchmarkParams params, IterationParams iteration) {
       for (PeerBursts p : peers) {
-        p.burst(params.getMeasurement().getTime().convertTo(TimeUnit.MICROSECONDS) / 1e6,
-            iteration.getType() == IterationType.MEASUREMENT);
+        p.burst(params, iteration);
       }
     }
 

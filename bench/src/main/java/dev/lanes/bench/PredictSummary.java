@@ -47,8 +47,7 @@ public final class PredictSummary implements Suite {
 
   @Override
   public List<JmhRun> plan(Run run) {
-    List<String> peer = run.python().isEmpty() ? List.of() : List.of("-D" + PeerBursts.PYTHON + "=" + run.python(),
-        "-D" + PeerBursts.OUT + "=" + peerFile(run).toAbsolutePath());
+    List<String> peer = PeerBursts.forkFlags(run, peerFile(run));
     return List.of(new JmhRun("predict", run.quick() ? QUICK : FULL, Map.of(), run.limits().withPeak(PredictBench.class),
         peer));
   }
@@ -91,7 +90,7 @@ public final class PredictSummary implements Suite {
     }
     String settings = (run.quick() ? QUICK : FULL).describe() + ". " + PeerBursts.DESCRIBE;
     return new Section("predict", "Inference: Lanes and PyTorch", settings,
-        table(cells, torch, speed, Limits.of(results.get(0)).or(run.limits())) + Peer.note(run.python(), torch),
+        table(cells, torch, speed, Limits.of(results.get(0)).or(run.limits())) + PeerBursts.note(run.python(), torch),
         chart(cells, torch));
   }
 

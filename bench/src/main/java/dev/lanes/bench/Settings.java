@@ -34,7 +34,10 @@ record Settings(int forks, int warmups, int warmupMs, int iterations, int iterat
         .measurementTime(TimeValue.milliseconds(s.iterationMs));
   }
 
-  /** The peers' pause after each burst, while OpenBLAS's threads go to sleep (IDLE_S in bench/peers/). */
+  /**
+   * The peers' pause after each burst, while OpenBLAS's threads go to sleep (IDLE_S in bench/peers/;
+   * GemmBench pauses this long before and after its OpenBLAS loop).
+   */
   static final double PEER_IDLE_S = 0.15;
 
   /**

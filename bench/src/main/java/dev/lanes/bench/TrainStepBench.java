@@ -28,7 +28,6 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.BenchmarkParams;
 import org.openjdk.jmh.infra.IterationParams;
-import org.openjdk.jmh.runner.IterationType;
 
 /**
  * One full training step (forward, loss, backward, optimizer update) of the issue's networks:
@@ -144,8 +143,7 @@ public class TrainStepBench {
     @TearDown(Level.Iteration)
     public void peerBurst(BenchmarkParams params, IterationParams iteration) {
       if (peer != null) {
-        peer.burst(params.getMeasurement().getTime().convertTo(TimeUnit.MICROSECONDS) / 1e6,
-            iteration.getType() == IterationType.MEASUREMENT);
+        peer.burst(params, iteration);
       }
     }
 

@@ -61,8 +61,7 @@ public final class TrainSummary implements Suite {
 
   @Override
   public List<JmhRun> plan(Run run) {
-    List<String> peer = run.python().isEmpty() ? List.of() : List.of("-D" + PeerBursts.PYTHON + "=" + run.python(),
-        "-D" + PeerBursts.OUT + "=" + peerFile(run).toAbsolutePath());
+    List<String> peer = PeerBursts.forkFlags(run, peerFile(run));
     return List.of(new JmhRun("train", run.quick() ? QUICK : FULL, Map.of("model", models(run).toArray(new String[0])),
         run.limits().withPeak(TrainStepBench.class), peer));
   }
@@ -103,7 +102,7 @@ public final class TrainSummary implements Suite {
         ? " Quick report: " + SUBSET.size() + " of the " + JmhRun.matching(TrainStepBench.class, "model", null).length
         + " models." : "");
     return new Section("train", "Training steps: Lanes and PyTorch", settings,
-        table(cells, lanesUs, torch, speed, limits) + Peer.note(run.python(), torch), chart(lanesUs, torch));
+        table(cells, lanesUs, torch, speed, limits) + PeerBursts.note(run.python(), torch), chart(lanesUs, torch));
   }
 
   static String table(Map<String, RunResult> cells, Map<String, Stat> lanesUs, Map<String, Stat> torch,
