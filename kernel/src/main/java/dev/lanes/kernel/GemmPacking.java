@@ -51,12 +51,12 @@ final class GemmPacking {
           }
         }
       } else if (rows == MR && GemmTranspose.ENABLED && MR == 6) {
-        // op(A)[i][p] = a[i*lda + p]: 6 rows, 8 k at a time through the register transpose; each
-        // 8-lane store spills 2 floats that the next store (or the next panel, or the buffer's end
-        // padding) takes
+        // op(A)[i][p] = a[i*lda + p]: 6 rows, W k at a time through the register transpose; each
+        // W-lane store spills W − 6 floats that the next store (or the next panel, or the buffer's
+        // end padding) takes
         int src = aOff + (i0 + ir) * lda + p0;
-        int p = kc & ~7;
-        GemmTranspose.strip8(a, src, lda, MR, p / 8, dst, d, MR);
+        int p = kc - kc % GemmTranspose.W;
+        GemmTranspose.strip(a, src, lda, MR, p / GemmTranspose.W, dst, d, MR);
         for (; p < kc; p++) {
           for (int r = 0; r < MR; r++) {
             dst[d + p * MR + r] = a[src + r * lda + p];
@@ -95,11 +95,12 @@ final class GemmPacking {
       int cols = Math.min(NR, nc - jr);
       int d = jr * kc; // == (jr / NR) * NR * kc
       if (cols == NR && GemmTranspose.ENABLED) {
-        // op(B)[p][j] = b[j*ldb + p]: 8×8 blocks through the register transpose
+        // op(B)[p][j] = b[j*ldb + p]: W×W blocks through the register transpose
         int src = bOff + (j0 + jr) * ldb + p0;
-        int p = kc & ~7;
-        for (int g = 0; g < NR; g += 8) {
-          GemmTranspose.strip8(b, src + g * ldb, ldb, 8, p / 8, dst, d + g, NR);
+        int w = GemmTranspose.W;
+        int p = kc - kc % w;
+        for (int g = 0; g < NR; g += w) {
+          GemmTranspose.strip(b, src + g * ldb, ldb, w, p / w, dst, d + g, NR);
         }
         for (; p < kc; p++) {
           for (int cc = 0; cc < NR; cc++) {
