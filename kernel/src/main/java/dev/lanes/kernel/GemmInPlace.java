@@ -1,6 +1,5 @@
 package dev.lanes.kernel;
 
-import static dev.lanes.kernel.GemmBlocking.MR;
 import static dev.lanes.kernel.GemmBlocking.NR;
 import static dev.lanes.kernel.GemmBlocking.SPECIES;
 import static dev.lanes.kernel.GemmBlocking.VL;
@@ -10,7 +9,7 @@ import jdk.incubator.vector.FloatVector;
 /**
  * The path that does not pack A, for products where packing A does not pay: small ones, and narrow
  * ones (n ≤ NR, like a 10-class output layer) where each element of A is used only n times. The
- * same MR×NR register tile as {@link GemmMicroKernel}, with A read where it lies (row-major A only:
+ * register tile of {@link GemmMicroKernel}, 6 rows by NR, with A read where it lies (row-major A only:
  * its rows are contiguous in k) and op(B) packed whole as usual, which costs k·n. The arithmetic is
  * the packed path's, element for element (same k-blocks, same FMA chain, same fold into C), so both
  * paths give the same bits.
@@ -21,6 +20,11 @@ import jdk.incubator.vector.FloatVector;
  * are those of the direct product.
  */
 final class GemmInPlace extends GemmCall {
+  /**
+   * Rows of this path's tile: 6 at any vector width (the packed path's MR may be 8). Each element's
+   * FMA chain is the same however many rows a tile holds, so the bits do not change with it.
+   */
+  static final int ROWS = 6;
   /** op(B) already packed whole ({@link PackedWeights}), or null to pack it in this call. */
   float[] prepacked;
   /** Whether C is stored transposed. */
@@ -70,8 +74,8 @@ final class GemmInPlace extends GemmCall {
       }
     }
     float[] tile = ws.tile[worker];
-    int rowFrom = GemmDriver.split(m, MR, worker, workers);
-    int rowTo = GemmDriver.split(m, MR, worker + 1, workers);
+    int rowFrom = GemmDriver.split(m, ROWS, worker, workers);
+    int rowTo = GemmDriver.split(m, ROWS, worker + 1, workers);
     int kb = GemmBlocking.kBlock(k);
     int rowStep = transposedC ? 1 : ldc; // where C's element (i, j) lies: cOff + i*rowStep + j*colStep
     int colStep = transposedC ? ldc : 1;
@@ -80,13 +84,13 @@ final class GemmInPlace extends GemmCall {
       float betaK = pc == 0 ? beta : 1f;
       boolean last = act != null && pc + kc == k;
       int i = rowFrom;
-      for (; i + MR <= rowTo; i += MR) {
+      for (; i + ROWS <= rowTo; i += ROWS) {
         for (int j = 0; j < n; j += NR) {
           tile(kc, a, aOff + i * lda + pc, lda, packed, j * k + pc * NR,
               c, cOff + i * rowStep + j * colStep, rowStep, colStep, Math.min(NR, n - j), alpha, betaK, tile);
         }
-        if (last) { // these MR rows of C are final and in L1
-          epilogue(i, 0, MR, n, ws.stage[worker]);
+        if (last) { // these rows of C are final and in L1
+          epilogue(i, 0, ROWS, n, ws.stage[worker]);
         }
       }
       for (; i < rowTo; i++) {
@@ -106,7 +110,7 @@ final class GemmInPlace extends GemmCall {
     }
   }
 
-  /** One MR×NR tile of C; A in place (row r, step p at a[ai + r*lda + p]), B packed. */
+  /** One 6×NR tile of C; A in place (row r, step p at a[ai + r*lda + p]), B packed. */
   private static void tile(int kc, float[] a, int ai, int lda, float[] bp, int bi, float[] c, int ci,
                            int rowStep, int colStep, int nr, float alpha, float beta, float[] tile) {
     FloatVector z = FloatVector.zero(SPECIES);
@@ -181,7 +185,7 @@ final class GemmInPlace extends GemmCall {
     c41.intoArray(tile, 4 * NR + VL);
     c50.intoArray(tile, 5 * NR);
     c51.intoArray(tile, 5 * NR + VL);
-    store(tile, c, ci, rowStep, colStep, MR, nr, alpha, beta);
+    store(tile, c, ci, rowStep, colStep, ROWS, nr, alpha, beta);
   }
 
   /** One row of up to NR columns of C, for the rows left below the last whole tile. */

@@ -19,12 +19,22 @@ final class GemmMicroKernel {
   // ap: packed A, MR floats per k; bp: packed B, NR floats per k; tile: MR×NR scratch for edges.
   static void run(int kc, float[] ap, int ai, float[] bp, int bi,
                   float[] c, int ci, int ldc, int mr, int nr, float alpha, float beta, float[] tile) {
+    if (MR == 8) {
+      run8(kc, ap, ai, bp, bi, c, ci, ldc, mr, nr, alpha, beta, tile);
+    } else {
+      run6(kc, ap, ai, bp, bi, c, ci, ldc, mr, nr, alpha, beta, tile);
+    }
+  }
+
+  /** The 6-row tile (AVX2: 12 accumulators, 2 B vectors and a broadcast fill the 16 registers). */
+  private static void run6(int kc, float[] ap, int ai, float[] bp, int bi,
+                           float[] c, int ci, int ldc, int mr, int nr, float alpha, float beta, float[] tile) {
     FloatVector z = FloatVector.zero(SPECIES);
     FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z;
     FloatVector c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
     // One induction variable (p) for both panels, so C2 can hoist the range checks of the loads.
     for (int p = 0; p < kc; p++) {
-      int ao = ai + p * MR;
+      int ao = ai + p * 6;
       int bo = bi + p * NR;
       FloatVector b0 = FloatVector.fromArray(SPECIES, bp, bo);
       FloatVector b1 = FloatVector.fromArray(SPECIES, bp, bo + VL);
@@ -47,7 +57,7 @@ final class GemmMicroKernel {
       c50 = a.fma(b0, c50);
       c51 = a.fma(b1, c51);
     }
-    if (mr == MR && nr == NR) {
+    if (mr == 6 && nr == NR) {
       // A whole tile folds into C straight from the registers, by storeTile's formula (no spill, no
       // call: with a short k-loop those cost a fifth of the tile).
       FloatVector va = FloatVector.broadcast(SPECIES, alpha);
@@ -98,6 +108,101 @@ final class GemmMicroKernel {
     // Element by element: edge tiles are rare (at most one per panel and k-block), so their fold
     // is compiled by C2 late, and as vector code it ran boxed in C1 until then (245 KB per 2048²
     // product for its first dozen calls).
+    storeEdge(tile, c, ci, ldc, mr, nr, alpha, beta);
+  }
+
+  /** {@link #run6}'s 8-row twin for AVX-512, whose 32 vector registers hold 16 accumulators. */
+  private static void run8(int kc, float[] ap, int ai, float[] bp, int bi,
+                           float[] c, int ci, int ldc, int mr, int nr, float alpha, float beta, float[] tile) {
+    FloatVector z = FloatVector.zero(SPECIES);
+    FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+    FloatVector c40 = z, c41 = z, c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z;
+    for (int p = 0; p < kc; p++) {
+      int ao = ai + p * 8;
+      int bo = bi + p * NR;
+      FloatVector b0 = FloatVector.fromArray(SPECIES, bp, bo);
+      FloatVector b1 = FloatVector.fromArray(SPECIES, bp, bo + VL);
+      FloatVector a = FloatVector.broadcast(SPECIES, ap[ao]);
+      c00 = a.fma(b0, c00);
+      c01 = a.fma(b1, c01);
+      a = FloatVector.broadcast(SPECIES, ap[ao + 1]);
+      c10 = a.fma(b0, c10);
+      c11 = a.fma(b1, c11);
+      a = FloatVector.broadcast(SPECIES, ap[ao + 2]);
+      c20 = a.fma(b0, c20);
+      c21 = a.fma(b1, c21);
+      a = FloatVector.broadcast(SPECIES, ap[ao + 3]);
+      c30 = a.fma(b0, c30);
+      c31 = a.fma(b1, c31);
+      a = FloatVector.broadcast(SPECIES, ap[ao + 4]);
+      c40 = a.fma(b0, c40);
+      c41 = a.fma(b1, c41);
+      a = FloatVector.broadcast(SPECIES, ap[ao + 5]);
+      c50 = a.fma(b0, c50);
+      c51 = a.fma(b1, c51);
+      a = FloatVector.broadcast(SPECIES, ap[ao + 6]);
+      c60 = a.fma(b0, c60);
+      c61 = a.fma(b1, c61);
+      a = FloatVector.broadcast(SPECIES, ap[ao + 7]);
+      c70 = a.fma(b0, c70);
+      c71 = a.fma(b1, c71);
+    }
+    if (mr == 8 && nr == NR) {
+      FloatVector va = FloatVector.broadcast(SPECIES, alpha);
+      if (beta == 0f) {
+        c00.mul(va).intoArray(c, ci);
+        c01.mul(va).intoArray(c, ci + VL);
+        c10.mul(va).intoArray(c, ci + ldc);
+        c11.mul(va).intoArray(c, ci + ldc + VL);
+        c20.mul(va).intoArray(c, ci + 2 * ldc);
+        c21.mul(va).intoArray(c, ci + 2 * ldc + VL);
+        c30.mul(va).intoArray(c, ci + 3 * ldc);
+        c31.mul(va).intoArray(c, ci + 3 * ldc + VL);
+        c40.mul(va).intoArray(c, ci + 4 * ldc);
+        c41.mul(va).intoArray(c, ci + 4 * ldc + VL);
+        c50.mul(va).intoArray(c, ci + 5 * ldc);
+        c51.mul(va).intoArray(c, ci + 5 * ldc + VL);
+        c60.mul(va).intoArray(c, ci + 6 * ldc);
+        c61.mul(va).intoArray(c, ci + 6 * ldc + VL);
+        c70.mul(va).intoArray(c, ci + 7 * ldc);
+        c71.mul(va).intoArray(c, ci + 7 * ldc + VL);
+      } else {
+        FloatVector vb = FloatVector.broadcast(SPECIES, beta);
+        c00.fma(va, FloatVector.fromArray(SPECIES, c, ci).mul(vb)).intoArray(c, ci);
+        c01.fma(va, FloatVector.fromArray(SPECIES, c, ci + VL).mul(vb)).intoArray(c, ci + VL);
+        c10.fma(va, FloatVector.fromArray(SPECIES, c, ci + ldc).mul(vb)).intoArray(c, ci + ldc);
+        c11.fma(va, FloatVector.fromArray(SPECIES, c, ci + ldc + VL).mul(vb)).intoArray(c, ci + ldc + VL);
+        c20.fma(va, FloatVector.fromArray(SPECIES, c, ci + 2 * ldc).mul(vb)).intoArray(c, ci + 2 * ldc);
+        c21.fma(va, FloatVector.fromArray(SPECIES, c, ci + 2 * ldc + VL).mul(vb)).intoArray(c, ci + 2 * ldc + VL);
+        c30.fma(va, FloatVector.fromArray(SPECIES, c, ci + 3 * ldc).mul(vb)).intoArray(c, ci + 3 * ldc);
+        c31.fma(va, FloatVector.fromArray(SPECIES, c, ci + 3 * ldc + VL).mul(vb)).intoArray(c, ci + 3 * ldc + VL);
+        c40.fma(va, FloatVector.fromArray(SPECIES, c, ci + 4 * ldc).mul(vb)).intoArray(c, ci + 4 * ldc);
+        c41.fma(va, FloatVector.fromArray(SPECIES, c, ci + 4 * ldc + VL).mul(vb)).intoArray(c, ci + 4 * ldc + VL);
+        c50.fma(va, FloatVector.fromArray(SPECIES, c, ci + 5 * ldc).mul(vb)).intoArray(c, ci + 5 * ldc);
+        c51.fma(va, FloatVector.fromArray(SPECIES, c, ci + 5 * ldc + VL).mul(vb)).intoArray(c, ci + 5 * ldc + VL);
+        c60.fma(va, FloatVector.fromArray(SPECIES, c, ci + 6 * ldc).mul(vb)).intoArray(c, ci + 6 * ldc);
+        c61.fma(va, FloatVector.fromArray(SPECIES, c, ci + 6 * ldc + VL).mul(vb)).intoArray(c, ci + 6 * ldc + VL);
+        c70.fma(va, FloatVector.fromArray(SPECIES, c, ci + 7 * ldc).mul(vb)).intoArray(c, ci + 7 * ldc);
+        c71.fma(va, FloatVector.fromArray(SPECIES, c, ci + 7 * ldc + VL).mul(vb)).intoArray(c, ci + 7 * ldc + VL);
+      }
+      return;
+    }
+    c00.intoArray(tile, 0);
+    c01.intoArray(tile, VL);
+    c10.intoArray(tile, NR);
+    c11.intoArray(tile, NR + VL);
+    c20.intoArray(tile, 2 * NR);
+    c21.intoArray(tile, 2 * NR + VL);
+    c30.intoArray(tile, 3 * NR);
+    c31.intoArray(tile, 3 * NR + VL);
+    c40.intoArray(tile, 4 * NR);
+    c41.intoArray(tile, 4 * NR + VL);
+    c50.intoArray(tile, 5 * NR);
+    c51.intoArray(tile, 5 * NR + VL);
+    c60.intoArray(tile, 6 * NR);
+    c61.intoArray(tile, 6 * NR + VL);
+    c70.intoArray(tile, 7 * NR);
+    c71.intoArray(tile, 7 * NR + VL);
     storeEdge(tile, c, ci, ldc, mr, nr, alpha, beta);
   }
 

@@ -36,12 +36,7 @@ final class GemmPacking {
             FloatVector.fromArray(SPECIES, a, src).intoArray(dst, d);
           }
           for (; p < kc; p++, src += lda, d += MR) {
-            dst[d] = a[src];
-            dst[d + 1] = a[src + 1];
-            dst[d + 2] = a[src + 2];
-            dst[d + 3] = a[src + 3];
-            dst[d + 4] = a[src + 4];
-            dst[d + 5] = a[src + 5];
+            System.arraycopy(a, src, dst, d, MR);
           }
         } else {
           for (int p = 0; p < kc; p++, src += lda, d += MR) {
@@ -50,9 +45,9 @@ final class GemmPacking {
             }
           }
         }
-      } else if (rows == MR && GemmTranspose.ENABLED && MR == 6) {
-        // op(A)[i][p] = a[i*lda + p]: 6 rows, W k at a time through the register transpose; each
-        // W-lane store spills W − 6 floats that the next store (or the next panel, or the buffer's
+      } else if (rows == MR && GemmTranspose.ENABLED) {
+        // op(A)[i][p] = a[i*lda + p]: MR rows, W k at a time through the register transpose; each
+        // W-lane store spills W − MR floats that the next store (or the next panel, or the buffer's
         // end padding) takes
         int src = aOff + (i0 + ir) * lda + p0;
         int p = kc - kc % GemmTranspose.W;

@@ -35,7 +35,7 @@ final class GemmTranspose {
   /** Block width: one vector. */
   static final int W = VL;
 
-  /** {@link #strip8} or {@link #strip16}, whichever matches the vector width; rows is 6 or W. */
+  /** {@link #strip8} or {@link #strip16}, whichever matches the vector width; rows is MR or W. */
   static void strip(float[] src, int s, int srcLd, int rows, int blocks, float[] dst, int d, int dstStride) {
     if (VL == 8) {
       strip8(src, s, srcLd, rows, blocks, dst, d, dstStride);
@@ -93,7 +93,7 @@ final class GemmTranspose {
     }
   }
 
-  /** {@link #strip8}'s 16×16 twin for 16-lane vectors (AVX-512): four butterfly stages. */
+  /** {@link #strip8}'s 16×16 twin for 16-lane vectors (AVX-512): four butterfly stages; rows 6, 8 or 16. */
   static void strip16(float[] src, int s, int srcLd, int rows, int blocks, float[] dst, int d, int dstStride) {
     FloatVector zero = FloatVector.zero(SPECIES);
     for (int i = 0; i < blocks; i++, s += 16, d += 16 * dstStride) {
@@ -103,8 +103,8 @@ final class GemmTranspose {
       FloatVector v3 = FloatVector.fromArray(SPECIES, src, s + 3 * srcLd);
       FloatVector v4 = FloatVector.fromArray(SPECIES, src, s + 4 * srcLd);
       FloatVector v5 = FloatVector.fromArray(SPECIES, src, s + 5 * srcLd);
-      FloatVector v6 = rows == 16 ? FloatVector.fromArray(SPECIES, src, s + 6 * srcLd) : zero;
-      FloatVector v7 = rows == 16 ? FloatVector.fromArray(SPECIES, src, s + 7 * srcLd) : zero;
+      FloatVector v6 = rows >= 8 ? FloatVector.fromArray(SPECIES, src, s + 6 * srcLd) : zero;
+      FloatVector v7 = rows >= 8 ? FloatVector.fromArray(SPECIES, src, s + 7 * srcLd) : zero;
       FloatVector v8 = rows == 16 ? FloatVector.fromArray(SPECIES, src, s + 8 * srcLd) : zero;
       FloatVector v9 = rows == 16 ? FloatVector.fromArray(SPECIES, src, s + 9 * srcLd) : zero;
       FloatVector v10 = rows == 16 ? FloatVector.fromArray(SPECIES, src, s + 10 * srcLd) : zero;
