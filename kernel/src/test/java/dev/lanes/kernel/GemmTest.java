@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -43,6 +44,14 @@ class GemmTest {
   @AfterAll
   static void closePools() {
     POOLS.forEach(WorkerPool::close);
+  }
+
+  /** The build's second run of this class (kernel/pom.xml) must really run at the width it names. */
+  @Test
+  void runsAtTheWidthTheBuildAsksFor() {
+    String bits = System.getProperty("lanes.test.vectorBits");
+    assumeTrue(bits != null, "the default run takes the machine's width");
+    assertEquals(Integer.parseInt(bits), VL * Float.SIZE);
   }
 
   static Stream<GemmCase> randomCases() {
