@@ -74,7 +74,7 @@ class UpdatesTest {
 
     public float[] floatTwin(int step, float w, float g, float m, float v) {
       float d = Math.fma(gs, g, wd * w);
-      float v1 = Math.fma(mu, v, d);
+      float v1 = flush(Math.fma(mu, v, d));
       float q = nesterov ? Math.fma(mu, v1, d) : v1;
       return new float[] {Math.fma(-lr, q, w), m, v1};
     }
@@ -108,8 +108,8 @@ class UpdatesTest {
       float r = (float) (1 / Math.sqrt(1 - Updates.power(b2, step)));
       float w0 = decoupled ? (float) (1 - (double) lr * wd) * w : w;
       float d = decoupled ? gs * g : Math.fma(gs, g, wd * w);
-      float m1 = Math.fma(1f - b1, d, b1 * m);
-      float v1 = Math.fma((1f - b2) * d, d, b2 * v);
+      float m1 = flush(Math.fma(1f - b1, d, b1 * m));
+      float v1 = flush(Math.fma((1f - b2) * d, d, b2 * v));
       float den = Math.fma((float) Math.sqrt(v1), r, eps);
       return new float[] {Math.fma(-alpha, m1 / den, w0), m1, v1};
     }
@@ -552,5 +552,45 @@ class UpdatesTest {
     long bytes = mx.getCurrentThreadAllocatedBytes() - before; // a one-off JIT event may allocate a few dozen
     assertTrue(bytes < 1024, bytes + " bytes allocated by 20 000 calls"); // StrictMath.pow: 96 per call
     assertTrue(sink > 0);
+  }
+
+  /** The documented flush of optimizer state: subnormal magnitudes become +0, NaN stays. */
+  static float flush(float x) {
+    return Math.abs(x) < Float.MIN_NORMAL ? 0f : x;
+  }
+
+  /**
+   * A state that decays under a zero gradient is stored as +0 once it would be subnormal, in the
+   * vector body and the masked tail alike; normal values and NaN are kept.
+   */
+  @Test
+  void subnormalStateIsStoredAsZero() {
+    float[] start = {1.2e-38f, -1.2e-38f, 1e-30f, Float.NaN, 2e-38f};
+    int n = VL + start.length; // the first VL elements go through the vector body, the rest the tail
+    for (String opt : new String[] {"momentum", "adam"}) {
+      float[] w = new float[n], g = new float[n], m = new float[n], v = new float[n];
+      java.util.Arrays.fill(w, 1f);
+      for (int i = 0; i < n; i++) {
+        m[i] = start[i % start.length];
+        v[i] = start[i % start.length];
+      }
+      if (opt.equals("momentum")) {
+        Updates.momentum(n, 0.1f, 0.9f, false, 0f, 1f, w, 0, g, 0, v, 0);
+      } else {
+        Updates.adam(n, 0.1f, 0.5f, 0.5f, 1e-8f, 1, 0f, 1f, w, 0, g, 0, m, 0, v, 0);
+      }
+      for (int i = 0; i < n; i++) {
+        float s = start[i % start.length];
+        float decayed = opt.equals("momentum") ? 0.9f * s : 0.5f * s;
+        String at = opt + " at " + i + " from " + s;
+        assertEquals(Float.floatToIntBits(flush(decayed)), Float.floatToIntBits(v[i]), at);
+        if (opt.equals("adam")) {
+          assertEquals(Float.floatToIntBits(flush(decayed)), Float.floatToIntBits(m[i]), at);
+        }
+      }
+      assertEquals(0, Float.floatToIntBits(v[0]), opt + ": 1.08e-38 is subnormal, stored as +0");
+      assertEquals(0, Float.floatToIntBits(v[1]), opt + ": so is its negative, stored as +0");
+      assertEquals(1e-30f * (opt.equals("momentum") ? 0.9f : 0.5f), v[2], opt + ": a normal value is kept");
+    }
   }
 }
