@@ -1,5 +1,6 @@
 package dev.lanes.kernel;
 
+import static dev.lanes.kernel.GemmBlocking.MR;
 import static dev.lanes.kernel.GemmBlocking.NR;
 import static dev.lanes.kernel.GemmBlocking.SPECIES;
 import static dev.lanes.kernel.GemmBlocking.VL;
@@ -9,7 +10,7 @@ import jdk.incubator.vector.FloatVector;
 /**
  * The path that does not pack A, for products where packing A does not pay: small ones, and narrow
  * ones (n ≤ NR, like a 10-class output layer) where each element of A is used only n times. The
- * register tile of {@link GemmMicroKernel}, 6 rows by NR, with A read where it lies (row-major A only:
+ * same MR×NR register tile as {@link GemmMicroKernel}, with A read where it lies (row-major A only:
  * its rows are contiguous in k) and op(B) packed whole as usual, which costs k·n. The arithmetic is
  * the packed path's, element for element (same k-blocks, same FMA chain, same fold into C), so both
  * paths give the same bits.
@@ -20,11 +21,6 @@ import jdk.incubator.vector.FloatVector;
  * are those of the direct product.
  */
 final class GemmInPlace extends GemmCall {
-  /**
-   * Rows of this path's tile: 6 at any vector width (the packed path's MR may be 8). Each element's
-   * FMA chain is the same however many rows a tile holds, so the bits do not change with it.
-   */
-  static final int ROWS = 6;
   /** op(B) already packed whole ({@link PackedWeights}), or null to pack it in this call. */
   float[] prepacked;
   /** Whether C is stored transposed. */
@@ -74,8 +70,8 @@ final class GemmInPlace extends GemmCall {
       }
     }
     float[] tile = ws.tile[worker];
-    int rowFrom = GemmDriver.split(m, ROWS, worker, workers);
-    int rowTo = GemmDriver.split(m, ROWS, worker + 1, workers);
+    int rowFrom = GemmDriver.split(m, MR, worker, workers);
+    int rowTo = GemmDriver.split(m, MR, worker + 1, workers);
     int kb = GemmBlocking.kBlock(k);
     int rowStep = transposedC ? 1 : ldc; // where C's element (i, j) lies: cOff + i*rowStep + j*colStep
     int colStep = transposedC ? ldc : 1;
@@ -84,13 +80,13 @@ final class GemmInPlace extends GemmCall {
       float betaK = pc == 0 ? beta : 1f;
       boolean last = act != null && pc + kc == k;
       int i = rowFrom;
-      for (; i + ROWS <= rowTo; i += ROWS) {
+      for (; i + MR <= rowTo; i += MR) {
         for (int j = 0; j < n; j += NR) {
           tile(kc, a, aOff + i * lda + pc, lda, packed, j * k + pc * NR,
               c, cOff + i * rowStep + j * colStep, rowStep, colStep, Math.min(NR, n - j), alpha, betaK, tile);
         }
         if (last) { // these rows of C are final and in L1
-          epilogue(i, 0, ROWS, n, ws.stage[worker]);
+          epilogue(i, 0, MR, n, ws.stage[worker]);
         }
       }
       for (; i < rowTo; i++) {
@@ -110,9 +106,19 @@ final class GemmInPlace extends GemmCall {
     }
   }
 
-  /** One 6×NR tile of C; A in place (row r, step p at a[ai + r*lda + p]), B packed. */
+  /** One MR×NR tile of C; A in place (row r, step p at a[ai + r*lda + p]), B packed. */
   private static void tile(int kc, float[] a, int ai, int lda, float[] bp, int bi, float[] c, int ci,
                            int rowStep, int colStep, int nr, float alpha, float beta, float[] tile) {
+    if (MR == 8) {
+      tile8(kc, a, ai, lda, bp, bi, c, ci, rowStep, colStep, nr, alpha, beta, tile);
+    } else {
+      tile6(kc, a, ai, lda, bp, bi, c, ci, rowStep, colStep, nr, alpha, beta, tile);
+    }
+  }
+
+  /** The 6-row tile (AVX2). */
+  private static void tile6(int kc, float[] a, int ai, int lda, float[] bp, int bi, float[] c, int ci,
+                            int rowStep, int colStep, int nr, float alpha, float beta, float[] tile) {
     FloatVector z = FloatVector.zero(SPECIES);
     FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z;
     FloatVector c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
@@ -185,7 +191,102 @@ final class GemmInPlace extends GemmCall {
     c41.intoArray(tile, 4 * NR + VL);
     c50.intoArray(tile, 5 * NR);
     c51.intoArray(tile, 5 * NR + VL);
-    store(tile, c, ci, rowStep, colStep, ROWS, nr, alpha, beta);
+    store(tile, c, ci, rowStep, colStep, 6, nr, alpha, beta);
+  }
+
+  /** {@link #tile6}'s 8-row twin for AVX-512 (the packed path's MR there). */
+  private static void tile8(int kc, float[] a, int ai, int lda, float[] bp, int bi, float[] c, int ci,
+                            int rowStep, int colStep, int nr, float alpha, float beta, float[] tile) {
+    FloatVector z = FloatVector.zero(SPECIES);
+    FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+    FloatVector c40 = z, c41 = z, c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z;
+    int a1 = ai + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda, a6 = a5 + lda, a7 = a6 + lda;
+    for (int p = 0; p < kc; p++) {
+      int bo = bi + p * NR;
+      FloatVector b0 = FloatVector.fromArray(SPECIES, bp, bo);
+      FloatVector b1 = FloatVector.fromArray(SPECIES, bp, bo + VL);
+      FloatVector av = FloatVector.broadcast(SPECIES, a[ai + p]);
+      c00 = av.fma(b0, c00);
+      c01 = av.fma(b1, c01);
+      av = FloatVector.broadcast(SPECIES, a[a1 + p]);
+      c10 = av.fma(b0, c10);
+      c11 = av.fma(b1, c11);
+      av = FloatVector.broadcast(SPECIES, a[a2 + p]);
+      c20 = av.fma(b0, c20);
+      c21 = av.fma(b1, c21);
+      av = FloatVector.broadcast(SPECIES, a[a3 + p]);
+      c30 = av.fma(b0, c30);
+      c31 = av.fma(b1, c31);
+      av = FloatVector.broadcast(SPECIES, a[a4 + p]);
+      c40 = av.fma(b0, c40);
+      c41 = av.fma(b1, c41);
+      av = FloatVector.broadcast(SPECIES, a[a5 + p]);
+      c50 = av.fma(b0, c50);
+      c51 = av.fma(b1, c51);
+      av = FloatVector.broadcast(SPECIES, a[a6 + p]);
+      c60 = av.fma(b0, c60);
+      c61 = av.fma(b1, c61);
+      av = FloatVector.broadcast(SPECIES, a[a7 + p]);
+      c70 = av.fma(b0, c70);
+      c71 = av.fma(b1, c71);
+    }
+    if (colStep == 1 && nr == NR) {
+      FloatVector va = FloatVector.broadcast(SPECIES, alpha);
+      if (beta == 0f) {
+        c00.mul(va).intoArray(c, ci);
+        c01.mul(va).intoArray(c, ci + VL);
+        c10.mul(va).intoArray(c, ci + rowStep);
+        c11.mul(va).intoArray(c, ci + rowStep + VL);
+        c20.mul(va).intoArray(c, ci + 2 * rowStep);
+        c21.mul(va).intoArray(c, ci + 2 * rowStep + VL);
+        c30.mul(va).intoArray(c, ci + 3 * rowStep);
+        c31.mul(va).intoArray(c, ci + 3 * rowStep + VL);
+        c40.mul(va).intoArray(c, ci + 4 * rowStep);
+        c41.mul(va).intoArray(c, ci + 4 * rowStep + VL);
+        c50.mul(va).intoArray(c, ci + 5 * rowStep);
+        c51.mul(va).intoArray(c, ci + 5 * rowStep + VL);
+        c60.mul(va).intoArray(c, ci + 6 * rowStep);
+        c61.mul(va).intoArray(c, ci + 6 * rowStep + VL);
+        c70.mul(va).intoArray(c, ci + 7 * rowStep);
+        c71.mul(va).intoArray(c, ci + 7 * rowStep + VL);
+      } else {
+        FloatVector vb = FloatVector.broadcast(SPECIES, beta);
+        c00.fma(va, FloatVector.fromArray(SPECIES, c, ci).mul(vb)).intoArray(c, ci);
+        c01.fma(va, FloatVector.fromArray(SPECIES, c, ci + VL).mul(vb)).intoArray(c, ci + VL);
+        c10.fma(va, FloatVector.fromArray(SPECIES, c, ci + rowStep).mul(vb)).intoArray(c, ci + rowStep);
+        c11.fma(va, FloatVector.fromArray(SPECIES, c, ci + rowStep + VL).mul(vb)).intoArray(c, ci + rowStep + VL);
+        c20.fma(va, FloatVector.fromArray(SPECIES, c, ci + 2 * rowStep).mul(vb)).intoArray(c, ci + 2 * rowStep);
+        c21.fma(va, FloatVector.fromArray(SPECIES, c, ci + 2 * rowStep + VL).mul(vb)).intoArray(c, ci + 2 * rowStep + VL);
+        c30.fma(va, FloatVector.fromArray(SPECIES, c, ci + 3 * rowStep).mul(vb)).intoArray(c, ci + 3 * rowStep);
+        c31.fma(va, FloatVector.fromArray(SPECIES, c, ci + 3 * rowStep + VL).mul(vb)).intoArray(c, ci + 3 * rowStep + VL);
+        c40.fma(va, FloatVector.fromArray(SPECIES, c, ci + 4 * rowStep).mul(vb)).intoArray(c, ci + 4 * rowStep);
+        c41.fma(va, FloatVector.fromArray(SPECIES, c, ci + 4 * rowStep + VL).mul(vb)).intoArray(c, ci + 4 * rowStep + VL);
+        c50.fma(va, FloatVector.fromArray(SPECIES, c, ci + 5 * rowStep).mul(vb)).intoArray(c, ci + 5 * rowStep);
+        c51.fma(va, FloatVector.fromArray(SPECIES, c, ci + 5 * rowStep + VL).mul(vb)).intoArray(c, ci + 5 * rowStep + VL);
+        c60.fma(va, FloatVector.fromArray(SPECIES, c, ci + 6 * rowStep).mul(vb)).intoArray(c, ci + 6 * rowStep);
+        c61.fma(va, FloatVector.fromArray(SPECIES, c, ci + 6 * rowStep + VL).mul(vb)).intoArray(c, ci + 6 * rowStep + VL);
+        c70.fma(va, FloatVector.fromArray(SPECIES, c, ci + 7 * rowStep).mul(vb)).intoArray(c, ci + 7 * rowStep);
+        c71.fma(va, FloatVector.fromArray(SPECIES, c, ci + 7 * rowStep + VL).mul(vb)).intoArray(c, ci + 7 * rowStep + VL);
+      }
+      return;
+    }
+    c00.intoArray(tile, 0);
+    c01.intoArray(tile, VL);
+    c10.intoArray(tile, NR);
+    c11.intoArray(tile, NR + VL);
+    c20.intoArray(tile, 2 * NR);
+    c21.intoArray(tile, 2 * NR + VL);
+    c30.intoArray(tile, 3 * NR);
+    c31.intoArray(tile, 3 * NR + VL);
+    c40.intoArray(tile, 4 * NR);
+    c41.intoArray(tile, 4 * NR + VL);
+    c50.intoArray(tile, 5 * NR);
+    c51.intoArray(tile, 5 * NR + VL);
+    c60.intoArray(tile, 6 * NR);
+    c61.intoArray(tile, 6 * NR + VL);
+    c70.intoArray(tile, 7 * NR);
+    c71.intoArray(tile, 7 * NR + VL);
+    store(tile, c, ci, rowStep, colStep, 8, nr, alpha, beta);
   }
 
   /** One row of up to NR columns of C, for the rows left below the last whole tile. */
