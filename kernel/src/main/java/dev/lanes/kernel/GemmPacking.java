@@ -103,17 +103,13 @@ final class GemmPacking {
           }
         }
       } else {
-        // op(B)[p][j] = b[j*ldb + p]: one column per lane of the panel
-        for (int cc = 0; cc < NR; cc++) {
-          if (cc < cols) {
-            int src = bOff + (j0 + jr + cc) * ldb + p0;
-            for (int p = 0; p < kc; p++) {
-              dst[d + p * NR + cc] = b[src + p];
-            }
-          } else {
-            for (int p = 0; p < kc; p++) {
-              dst[d + p * NR + cc] = 0f;
-            }
+        // op(B)[p][j] = b[j*ldb + p]: the panel zeroed in one sweep, then one column per lane
+        // (a 1-wide output layer's panel is 1 real column of NR)
+        Arrays.fill(dst, d, d + kc * NR, 0f);
+        for (int cc = 0; cc < cols; cc++) {
+          int src = bOff + (j0 + jr + cc) * ldb + p0;
+          for (int p = 0; p < kc; p++) {
+            dst[d + p * NR + cc] = b[src + p];
           }
         }
       }
