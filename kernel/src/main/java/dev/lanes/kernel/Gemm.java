@@ -27,6 +27,7 @@ public final class Gemm {
     final GemmDriver driver = new GemmDriver();
     final GemmInPlace inPlace = new GemmInPlace(false);
     final GemmInPlace inPlaceTransposed = new GemmInPlace(true);
+    final GemmOuter outer = new GemmOuter();
   }
 
   private static final ThreadLocal<Context> LOCAL = ThreadLocal.withInitial(Context::new);
@@ -81,12 +82,14 @@ public final class Gemm {
     GemmWorkspace ws;
     if (workers == 1) {
       Context ctx = LOCAL.get();
-      call = swap ? ctx.inPlaceTransposed : GemmInPlace.suits(transA, m, n, k) ? ctx.inPlace : ctx.driver;
+      call = swap ? ctx.inPlaceTransposed : GemmInPlace.suits(transA, m, n, k) ? ctx.inPlace
+          : GemmOuter.suits(transA, transB, m, n, k) ? ctx.outer : ctx.driver;
       ws = ctx.ws;
       pool = null;
     } else {
       call = swap ? pool.gemmInPlaceTransposed
-          : GemmInPlace.suits(transA, m, n, k) ? pool.gemmInPlace : pool.gemmDriver;
+          : GemmInPlace.suits(transA, m, n, k) ? pool.gemmInPlace
+          : GemmOuter.suits(transA, transB, m, n, k) ? pool.gemmOuter : pool.gemmDriver;
       ws = pool.gemmWorkspace;
     }
     if (!swap) {

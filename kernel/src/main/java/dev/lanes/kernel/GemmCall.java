@@ -2,8 +2,9 @@ package dev.lanes.kernel;
 
 /**
  * One GEMM call's arguments, held by a task object that is reused from call to call (one per
- * thread-confined context or pool), so a call allocates nothing. Subclasses are the two ways of
- * computing it: {@link GemmDriver} (pack A and B) and {@link GemmInPlace} (read A in place).
+ * thread-confined context or pool), so a call allocates nothing. Subclasses are the ways of
+ * computing it: {@link GemmDriver} (pack A and B), {@link GemmInPlace} (read A in place) and
+ * {@link GemmOuter} (read both in place).
  */
 abstract class GemmCall implements WorkerPool.Task {
   boolean transA, transB;

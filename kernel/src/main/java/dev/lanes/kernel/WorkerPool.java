@@ -54,6 +54,7 @@ public final class WorkerPool implements AutoCloseable {
   final GemmDriver gemmDriver = new GemmDriver();
   final GemmInPlace gemmInPlace = new GemmInPlace(false);
   final GemmInPlace gemmInPlaceTransposed = new GemmInPlace(true);
+  final GemmOuter gemmOuter = new GemmOuter();
   /** The step's elementwise passes that split across the pool (one task at a time, so one each). */
   final SquaresCall squares = new SquaresCall();
   final ActivationBackwardCall activationBackward = new ActivationBackwardCall();

@@ -1,0 +1,259 @@
+package dev.lanes.kernel;
+
+import static dev.lanes.kernel.GemmBlocking.MR;
+import static dev.lanes.kernel.GemmBlocking.NR;
+import static dev.lanes.kernel.GemmBlocking.SPECIES;
+import static dev.lanes.kernel.GemmBlocking.VL;
+
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * The path that packs nothing, for small {@code C = Aᵀ·B} (a layer's dW = dYᵀ·X): there the MR
+ * values of a tile's A column at step p lie side by side ({@code a[p·lda + i ..]}) and B's NR
+ * values too ({@code b[p·ldb + j ..]}), so the micro-kernel reads both where they lie. Packing
+ * costs as much as the product when m is small: for 10×128×128 (a 10-class layer's dW) B's pack
+ * alone took about as long as the multiply-adds. Only a last partial panel of B is copied
+ * (zero-padded), per worker. Each element's FMA chain runs over the same k-blocks in the same
+ * order as {@link GemmDriver}'s, so both paths give the same bits.
+ */
+final class GemmOuter extends GemmCall {
+  /**
+   * Takes this path for transposed A, row-major B, at most two tiles of rows and at most
+   * {@link GemmBlocking#IN_PLACE_MNK}. With more rows the packed path wins: each row tile reads
+   * B's panels again, and read in place (rows ldb apart) they come from L2 less readily than
+   * packed. Measured interleaved against OpenBLAS (AVX-512, one thread): 10×128×128 0.49× → 0.72×,
+   * 1×64×64 0.14× → 0.25×, 64×64×64 unchanged, 128×256×128 1.18× → 0.84×.
+   */
+  static boolean suits(boolean transA, boolean transB, int m, int n, int k) {
+    return transA && !transB && m <= 2 * MR && (long) m * n * k <= GemmBlocking.IN_PLACE_MNK;
+  }
+
+  /** Floats per worker's copy of the edge panel: a k-block of NR columns, padded apart. */
+  private int edgeSize;
+
+  @Override
+  void prepare(int workers) {
+    ws.ensure(workers, 0, 0);
+    edgeSize = n % NR == 0 ? 0 : GemmBlocking.kBlock(k) * NR + 32;
+    ws.smallB(workers * edgeSize);
+  }
+
+  /** Workers own disjoint rows of C (multiples of MR); each copies the edge panel it needs. */
+  @Override
+  public void run(int worker, int workers) {
+    float[] tile = ws.tile[worker];
+    float[] edge = ws.smallB;
+    int edgeOff = worker * edgeSize;
+    int rowFrom = GemmDriver.split(m, MR, worker, workers);
+    int rowTo = GemmDriver.split(m, MR, worker + 1, workers);
+    int full = n / NR * NR; // columns in whole panels
+    int kb = GemmBlocking.kBlock(k);
+    for (int pc = 0; pc < k && rowFrom < rowTo; pc += kb) {
+      int kc = Math.min(kb, k - pc);
+      float betaK = pc == 0 ? beta : 1f;
+      boolean last = act != null && pc + kc == k;
+      for (int p = 0, src = bOff + pc * ldb + full, d = edgeOff; full < n && p < kc; p++, src += ldb, d += NR) {
+        System.arraycopy(b, src, edge, d, n - full);
+        Arrays.fill(edge, d + n - full, d + NR, 0f);
+      }
+      for (int i = rowFrom; i < rowTo; i += MR) {
+        int mr = Math.min(MR, rowTo - i);
+        int ai = aOff + pc * lda + i;
+        for (int j = 0; j < full; j += NR) {
+          tile(kc, a, ai, lda, mr, b, bOff + pc * ldb + j, ldb, c, cOff + i * ldc + j, ldc, NR, alpha, betaK, tile);
+        }
+        if (full < n) {
+          tile(kc, a, ai, lda, mr, edge, edgeOff, NR, c, cOff + i * ldc + full, ldc, n - full, alpha, betaK, tile);
+        }
+        if (last) { // these rows of C are final and in L1
+          epilogue(i, 0, mr, n, ws.stage[worker]);
+        }
+      }
+    }
+  }
+
+  // a: A at (step p, row r) = a[ai + p*lda + r]; b: B's row p at b[bi + p*bStride], NR floats
+  private static void tile(int kc, float[] a, int ai, int lda, int mr, float[] b, int bi, int bStride,
+                           float[] c, int ci, int ldc, int nr, float alpha, float beta, float[] tile) {
+    if (MR == 8) {
+      tile8(kc, a, ai, lda, mr, b, bi, bStride, c, ci, ldc, nr, alpha, beta, tile);
+    } else {
+      tile6(kc, a, ai, lda, mr, b, bi, bStride, c, ci, ldc, nr, alpha, beta, tile);
+    }
+  }
+
+  /** 6 rows (the last mr real: rows past them repeat row mr − 1 and are not stored) × NR columns. */
+  private static void tile6(int kc, float[] a, int ai, int lda, int mr, float[] b, int bi, int bStride,
+                             float[] c, int ci, int ldc, int nr, float alpha, float beta, float[] tile) {
+    FloatVector z = FloatVector.zero(SPECIES);
+    FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z;
+    FloatVector c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
+    int o1 = ai + Math.min(1, mr - 1), o2 = ai + Math.min(2, mr - 1), o3 = ai + Math.min(3, mr - 1), o4 = ai + Math.min(4, mr - 1), o5 = ai + Math.min(5, mr - 1);
+    for (int p = 0; p < kc; p++) {
+      int ap = p * lda;
+      int bo = bi + p * bStride;
+      FloatVector b0 = FloatVector.fromArray(SPECIES, b, bo);
+      FloatVector b1 = FloatVector.fromArray(SPECIES, b, bo + VL);
+      FloatVector av = FloatVector.broadcast(SPECIES, a[ai + ap]);
+      c00 = av.fma(b0, c00);
+      c01 = av.fma(b1, c01);
+      av = FloatVector.broadcast(SPECIES, a[o1 + ap]);
+      c10 = av.fma(b0, c10);
+      c11 = av.fma(b1, c11);
+      av = FloatVector.broadcast(SPECIES, a[o2 + ap]);
+      c20 = av.fma(b0, c20);
+      c21 = av.fma(b1, c21);
+      av = FloatVector.broadcast(SPECIES, a[o3 + ap]);
+      c30 = av.fma(b0, c30);
+      c31 = av.fma(b1, c31);
+      av = FloatVector.broadcast(SPECIES, a[o4 + ap]);
+      c40 = av.fma(b0, c40);
+      c41 = av.fma(b1, c41);
+      av = FloatVector.broadcast(SPECIES, a[o5 + ap]);
+      c50 = av.fma(b0, c50);
+      c51 = av.fma(b1, c51);
+    }
+    if (mr == 6 && nr == NR) {
+      FloatVector va = FloatVector.broadcast(SPECIES, alpha);
+      if (beta == 0f) {
+        c00.mul(va).intoArray(c, ci);
+        c01.mul(va).intoArray(c, ci + VL);
+        c10.mul(va).intoArray(c, ci + ldc);
+        c11.mul(va).intoArray(c, ci + ldc + VL);
+        c20.mul(va).intoArray(c, ci + 2 * ldc);
+        c21.mul(va).intoArray(c, ci + 2 * ldc + VL);
+        c30.mul(va).intoArray(c, ci + 3 * ldc);
+        c31.mul(va).intoArray(c, ci + 3 * ldc + VL);
+        c40.mul(va).intoArray(c, ci + 4 * ldc);
+        c41.mul(va).intoArray(c, ci + 4 * ldc + VL);
+        c50.mul(va).intoArray(c, ci + 5 * ldc);
+        c51.mul(va).intoArray(c, ci + 5 * ldc + VL);
+      } else {
+        FloatVector vb = FloatVector.broadcast(SPECIES, beta);
+        c00.fma(va, FloatVector.fromArray(SPECIES, c, ci).mul(vb)).intoArray(c, ci);
+        c01.fma(va, FloatVector.fromArray(SPECIES, c, ci + VL).mul(vb)).intoArray(c, ci + VL);
+        c10.fma(va, FloatVector.fromArray(SPECIES, c, ci + ldc).mul(vb)).intoArray(c, ci + ldc);
+        c11.fma(va, FloatVector.fromArray(SPECIES, c, ci + ldc + VL).mul(vb)).intoArray(c, ci + ldc + VL);
+        c20.fma(va, FloatVector.fromArray(SPECIES, c, ci + 2 * ldc).mul(vb)).intoArray(c, ci + 2 * ldc);
+        c21.fma(va, FloatVector.fromArray(SPECIES, c, ci + 2 * ldc + VL).mul(vb)).intoArray(c, ci + 2 * ldc + VL);
+        c30.fma(va, FloatVector.fromArray(SPECIES, c, ci + 3 * ldc).mul(vb)).intoArray(c, ci + 3 * ldc);
+        c31.fma(va, FloatVector.fromArray(SPECIES, c, ci + 3 * ldc + VL).mul(vb)).intoArray(c, ci + 3 * ldc + VL);
+        c40.fma(va, FloatVector.fromArray(SPECIES, c, ci + 4 * ldc).mul(vb)).intoArray(c, ci + 4 * ldc);
+        c41.fma(va, FloatVector.fromArray(SPECIES, c, ci + 4 * ldc + VL).mul(vb)).intoArray(c, ci + 4 * ldc + VL);
+        c50.fma(va, FloatVector.fromArray(SPECIES, c, ci + 5 * ldc).mul(vb)).intoArray(c, ci + 5 * ldc);
+        c51.fma(va, FloatVector.fromArray(SPECIES, c, ci + 5 * ldc + VL).mul(vb)).intoArray(c, ci + 5 * ldc + VL);
+      }
+      return;
+    }
+    c00.intoArray(tile, 0);
+    c01.intoArray(tile, VL);
+    c10.intoArray(tile, NR);
+    c11.intoArray(tile, NR + VL);
+    c20.intoArray(tile, 2 * NR);
+    c21.intoArray(tile, 2 * NR + VL);
+    c30.intoArray(tile, 3 * NR);
+    c31.intoArray(tile, 3 * NR + VL);
+    c40.intoArray(tile, 4 * NR);
+    c41.intoArray(tile, 4 * NR + VL);
+    c50.intoArray(tile, 5 * NR);
+    c51.intoArray(tile, 5 * NR + VL);
+    GemmMicroKernel.storeTile(tile, c, ci, ldc, mr, nr, alpha, beta);
+  }
+
+  /** 8 rows (the last mr real: rows past them repeat row mr − 1 and are not stored) × NR columns. */
+  private static void tile8(int kc, float[] a, int ai, int lda, int mr, float[] b, int bi, int bStride,
+                             float[] c, int ci, int ldc, int nr, float alpha, float beta, float[] tile) {
+    FloatVector z = FloatVector.zero(SPECIES);
+    FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+    FloatVector c40 = z, c41 = z, c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z;
+    int o1 = ai + Math.min(1, mr - 1), o2 = ai + Math.min(2, mr - 1), o3 = ai + Math.min(3, mr - 1), o4 = ai + Math.min(4, mr - 1), o5 = ai + Math.min(5, mr - 1), o6 = ai + Math.min(6, mr - 1), o7 = ai + Math.min(7, mr - 1);
+    for (int p = 0; p < kc; p++) {
+      int ap = p * lda;
+      int bo = bi + p * bStride;
+      FloatVector b0 = FloatVector.fromArray(SPECIES, b, bo);
+      FloatVector b1 = FloatVector.fromArray(SPECIES, b, bo + VL);
+      FloatVector av = FloatVector.broadcast(SPECIES, a[ai + ap]);
+      c00 = av.fma(b0, c00);
+      c01 = av.fma(b1, c01);
+      av = FloatVector.broadcast(SPECIES, a[o1 + ap]);
+      c10 = av.fma(b0, c10);
+      c11 = av.fma(b1, c11);
+      av = FloatVector.broadcast(SPECIES, a[o2 + ap]);
+      c20 = av.fma(b0, c20);
+      c21 = av.fma(b1, c21);
+      av = FloatVector.broadcast(SPECIES, a[o3 + ap]);
+      c30 = av.fma(b0, c30);
+      c31 = av.fma(b1, c31);
+      av = FloatVector.broadcast(SPECIES, a[o4 + ap]);
+      c40 = av.fma(b0, c40);
+      c41 = av.fma(b1, c41);
+      av = FloatVector.broadcast(SPECIES, a[o5 + ap]);
+      c50 = av.fma(b0, c50);
+      c51 = av.fma(b1, c51);
+      av = FloatVector.broadcast(SPECIES, a[o6 + ap]);
+      c60 = av.fma(b0, c60);
+      c61 = av.fma(b1, c61);
+      av = FloatVector.broadcast(SPECIES, a[o7 + ap]);
+      c70 = av.fma(b0, c70);
+      c71 = av.fma(b1, c71);
+    }
+    if (mr == 8 && nr == NR) {
+      FloatVector va = FloatVector.broadcast(SPECIES, alpha);
+      if (beta == 0f) {
+        c00.mul(va).intoArray(c, ci);
+        c01.mul(va).intoArray(c, ci + VL);
+        c10.mul(va).intoArray(c, ci + ldc);
+        c11.mul(va).intoArray(c, ci + ldc + VL);
+        c20.mul(va).intoArray(c, ci + 2 * ldc);
+        c21.mul(va).intoArray(c, ci + 2 * ldc + VL);
+        c30.mul(va).intoArray(c, ci + 3 * ldc);
+        c31.mul(va).intoArray(c, ci + 3 * ldc + VL);
+        c40.mul(va).intoArray(c, ci + 4 * ldc);
+        c41.mul(va).intoArray(c, ci + 4 * ldc + VL);
+        c50.mul(va).intoArray(c, ci + 5 * ldc);
+        c51.mul(va).intoArray(c, ci + 5 * ldc + VL);
+        c60.mul(va).intoArray(c, ci + 6 * ldc);
+        c61.mul(va).intoArray(c, ci + 6 * ldc + VL);
+        c70.mul(va).intoArray(c, ci + 7 * ldc);
+        c71.mul(va).intoArray(c, ci + 7 * ldc + VL);
+      } else {
+        FloatVector vb = FloatVector.broadcast(SPECIES, beta);
+        c00.fma(va, FloatVector.fromArray(SPECIES, c, ci).mul(vb)).intoArray(c, ci);
+        c01.fma(va, FloatVector.fromArray(SPECIES, c, ci + VL).mul(vb)).intoArray(c, ci + VL);
+        c10.fma(va, FloatVector.fromArray(SPECIES, c, ci + ldc).mul(vb)).intoArray(c, ci + ldc);
+        c11.fma(va, FloatVector.fromArray(SPECIES, c, ci + ldc + VL).mul(vb)).intoArray(c, ci + ldc + VL);
+        c20.fma(va, FloatVector.fromArray(SPECIES, c, ci + 2 * ldc).mul(vb)).intoArray(c, ci + 2 * ldc);
+        c21.fma(va, FloatVector.fromArray(SPECIES, c, ci + 2 * ldc + VL).mul(vb)).intoArray(c, ci + 2 * ldc + VL);
+        c30.fma(va, FloatVector.fromArray(SPECIES, c, ci + 3 * ldc).mul(vb)).intoArray(c, ci + 3 * ldc);
+        c31.fma(va, FloatVector.fromArray(SPECIES, c, ci + 3 * ldc + VL).mul(vb)).intoArray(c, ci + 3 * ldc + VL);
+        c40.fma(va, FloatVector.fromArray(SPECIES, c, ci + 4 * ldc).mul(vb)).intoArray(c, ci + 4 * ldc);
+        c41.fma(va, FloatVector.fromArray(SPECIES, c, ci + 4 * ldc + VL).mul(vb)).intoArray(c, ci + 4 * ldc + VL);
+        c50.fma(va, FloatVector.fromArray(SPECIES, c, ci + 5 * ldc).mul(vb)).intoArray(c, ci + 5 * ldc);
+        c51.fma(va, FloatVector.fromArray(SPECIES, c, ci + 5 * ldc + VL).mul(vb)).intoArray(c, ci + 5 * ldc + VL);
+        c60.fma(va, FloatVector.fromArray(SPECIES, c, ci + 6 * ldc).mul(vb)).intoArray(c, ci + 6 * ldc);
+        c61.fma(va, FloatVector.fromArray(SPECIES, c, ci + 6 * ldc + VL).mul(vb)).intoArray(c, ci + 6 * ldc + VL);
+        c70.fma(va, FloatVector.fromArray(SPECIES, c, ci + 7 * ldc).mul(vb)).intoArray(c, ci + 7 * ldc);
+        c71.fma(va, FloatVector.fromArray(SPECIES, c, ci + 7 * ldc + VL).mul(vb)).intoArray(c, ci + 7 * ldc + VL);
+      }
+      return;
+    }
+    c00.intoArray(tile, 0);
+    c01.intoArray(tile, VL);
+    c10.intoArray(tile, NR);
+    c11.intoArray(tile, NR + VL);
+    c20.intoArray(tile, 2 * NR);
+    c21.intoArray(tile, 2 * NR + VL);
+    c30.intoArray(tile, 3 * NR);
+    c31.intoArray(tile, 3 * NR + VL);
+    c40.intoArray(tile, 4 * NR);
+    c41.intoArray(tile, 4 * NR + VL);
+    c50.intoArray(tile, 5 * NR);
+    c51.intoArray(tile, 5 * NR + VL);
+    c60.intoArray(tile, 6 * NR);
+    c61.intoArray(tile, 6 * NR + VL);
+    c70.intoArray(tile, 7 * NR);
+    c71.intoArray(tile, 7 * NR + VL);
+    GemmMicroKernel.storeTile(tile, c, ci, ldc, mr, nr, alpha, beta);
+  }
+}
