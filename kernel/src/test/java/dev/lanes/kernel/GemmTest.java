@@ -86,6 +86,12 @@ class GemmTest {
       cases.add(new GemmCase(rnd, ta, tb, 5, GemmBlocking.NC + NR + 1, 33, 1f, 0f, 2, 2));
       cases.add(new GemmCase(rnd, ta, tb, 12 * MC + 5, GemmBlocking.NC + NR + 5, 33, 1f, 0.5f, 2, 2));
       cases.add(new GemmCase(rnd, ta, tb, 2 * MC + 7, 41, 70, 1f, 1f, 2, 2));
+      // the largest products the unpacked paths take (A in place; Aᵀ·B with two row tiles), so
+      // they split across workers whatever MIN_MNK_PER_THREAD is; partial last panels and tiles
+      long most = GemmBlocking.IN_PLACE_MNK;
+      int m1 = 8 * MR + 3, n1 = 2 * NR + 7, m2 = 2 * MR - 1, n2 = 3 * NR + 9;
+      cases.add(new GemmCase(rnd, ta, tb, m1, n1, (int) (most / (m1 * n1)), 1f, 0.5f, 2, 2));
+      cases.add(new GemmCase(rnd, ta, tb, m2, n2, (int) (most / (m2 * n2)), 1f, 0f, 2, 2));
     }
     return cases.stream();
   }
