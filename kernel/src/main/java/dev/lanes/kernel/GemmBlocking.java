@@ -5,8 +5,9 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The GEMM's block sizes, in one place, chosen by measurement (bench: GemmBench, and timing of the
- * micro-kernel alone) on Zen 4 with 256-bit vectors and a Xeon with 512-bit ones. The micro-tile is MR rows by two vectors of columns: 6×16 with AVX2 (12
- * accumulators + 2 B vectors + 1 broadcast fill the 16 vector registers), 8×32 with AVX-512.
+ * micro-kernel alone) on Zen 4 with 256-bit vectors and on a Xeon with 512-bit ones. The micro-tile
+ * is MR rows by two vectors of columns: 6×16 with AVX2 (12 accumulators + 2 B vectors + 1
+ * broadcast fill the 16 vector registers), 8×32 with AVX-512.
  */
 final class GemmBlocking {
   private GemmBlocking() {}
@@ -38,9 +39,10 @@ final class GemmBlocking {
   /** Rows of a packed A block (MC×KC: 192 KiB with AVX2, 48 KiB with AVX-512); a multiple of MR. */
   static final int MC = 48;
   /**
-   * Columns of a packed B block (KC×NC, 4 MiB, streamed from L3 once per block of MC rows); a
-   * multiple of NR. Measured interleaved against OpenBLAS in one JVM, 1024 over 2048 (an 8 MiB
-   * block, which this shared L3 holds less well) gained 7–12% on 1536² and 2048², one thread.
+   * Columns of a packed B block (KC×NC: 4 MiB with AVX2, streamed from L3 once per block of MC
+   * rows; 1 MiB with AVX-512, held in L2); a multiple of NR. Measured interleaved against OpenBLAS
+   * in one JVM on Zen 4, 1024 over 2048 (an 8 MiB block, which that shared L3 held less well)
+   * gained 7–12% on 1536² and 2048², one thread; on the Xeon, 512 and 2048 lost to 1024 on 2048².
    */
   static final int NC = 1024;
 

@@ -39,12 +39,13 @@ final class GemmInPlace extends GemmCall {
    * Whether {@code C = A·Bᵀ} (row-major A m×k and B n×k) should run as {@code Cᵀ = B·Aᵀ} on a
    * transposed-output instance: when A has at most {@link GemmBlocking#SWAP_ROWS} rows and B more,
    * the transposing pack of B (k·n, every call of a layer's forward) costs more than the products
-   * it feeds, while the swapped call packs only A's k·m. And when C is at most a quarter of a
-   * vector wide (a 1-output layer): unswapped, each of its rows fills a whole vector for n real
-   * columns; swapped, its n rows run along full vectors (64×1×64: 0.7 against 1.7 µs).
+   * it feeds, while the swapped call packs only A's k·m. And, A no larger, when C is at most a
+   * quarter of a vector wide (a 1-output layer): unswapped, each of its rows fills a whole vector
+   * for n real columns; swapped, its n rows run along full vectors (64×1×64: 0.7 against 1.7 µs).
+   * The swapped call packs A whole, so A's rows stay bounded in both cases.
    */
   static boolean swaps(boolean transA, boolean transB, int m, int n) {
-    return !transA && transB && (m <= GemmBlocking.SWAP_ROWS && n > m || n <= VL / 4 && m > n);
+    return !transA && transB && m <= GemmBlocking.SWAP_ROWS && (n > m || n <= VL / 4 && n < m);
   }
 
   @Override
