@@ -11,11 +11,11 @@ import jdk.incubator.vector.FloatVector;
 /**
  * The path that packs nothing, for small {@code C = Aᵀ·B} (a layer's dW = dYᵀ·X): there the MR
  * values of a tile's A column at step p lie side by side ({@code a[p·lda + i ..]}) and B's NR
- * values too ({@code b[p·ldb + j ..]}), so the micro-kernel reads both where they lie. Packing
- * costs as much as the product when m is small: for 10×128×128 (a 10-class layer's dW) B's pack
- * alone took about as long as the multiply-adds. Only a last partial panel of B is copied
- * (zero-padded), per worker. Each element's FMA chain runs over the same k-blocks in the same
- * order as {@link GemmDriver}'s, so both paths give the same bits.
+ * values too ({@code b[p·ldb + j ..]}), so the micro-kernel reads both where they lie. With few
+ * rows each element of B serves only m multiply-adds, and copying B into panels (k·n floats) is a
+ * large share of the call, as for 10×128×128 (a 10-class layer's dW). Only a last partial panel of
+ * B is copied (zero-padded), per worker. Each element's FMA chain runs over the same k-blocks in the
+ * same order as {@link GemmDriver}'s, so both paths give the same bits.
  */
 final class GemmOuter extends GemmCall {
   /**

@@ -35,7 +35,9 @@ import jdk.incubator.vector.VectorOperators;
  * takes a microcode assist: the Adam update of 235 K parameters, half of them with zero gradients,
  * went from 127 µs to 2,000 µs per step there. So m and v are set to +0 where their magnitude falls
  * below {@code Float.MIN_NORMAL} ({@code flush(x) = |x| < MIN_NORMAL ? 0 : x}, after the update
- * formulas below); the step such a state would take is below 10⁻³⁰ anyway. NaN is kept.
+ * formulas below). Such a state would move its weight by at most lr·MIN_NORMAL (momentum) or
+ * alpha·MIN_NORMAL/eps (Adam's m); with v it changes a denominator already dominated by eps. NaN
+ * is kept.
  *
  * <p>Arrays may be the same array at the same offset but must not otherwise overlap.
  */
