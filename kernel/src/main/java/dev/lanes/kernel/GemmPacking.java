@@ -46,12 +46,12 @@ final class GemmPacking {
           }
         }
       } else if (rows == MR && GemmTranspose.ENABLED) {
-        // op(A)[i][p] = a[i*lda + p]: MR rows, W k at a time through the register transpose; each
-        // W-lane store spills W − MR floats that the next store (or the next panel, or the buffer's
+        // op(A)[i][p] = a[i*lda + p]: MR rows, VL k at a time through the register transpose; each
+        // vector store spills VL − MR floats that the next store (or the next panel, or the buffer's
         // end padding) takes
         int src = aOff + (i0 + ir) * lda + p0;
-        int p = kc - kc % GemmTranspose.W;
-        GemmTranspose.strip(a, src, lda, MR, p / GemmTranspose.W, dst, d, MR);
+        int p = kc - kc % VL;
+        GemmTranspose.strip(a, src, lda, MR, p / VL, dst, d, MR);
         for (; p < kc; p++) {
           for (int r = 0; r < MR; r++) {
             dst[d + p * MR + r] = a[src + r * lda + p];
@@ -90,12 +90,11 @@ final class GemmPacking {
       int cols = Math.min(NR, nc - jr);
       int d = jr * kc; // == (jr / NR) * NR * kc
       if (cols == NR && GemmTranspose.ENABLED) {
-        // op(B)[p][j] = b[j*ldb + p]: W×W blocks through the register transpose
+        // op(B)[p][j] = b[j*ldb + p]: VL×VL blocks through the register transpose
         int src = bOff + (j0 + jr) * ldb + p0;
-        int w = GemmTranspose.W;
-        int p = kc - kc % w;
-        for (int g = 0; g < NR; g += w) {
-          GemmTranspose.strip(b, src + g * ldb, ldb, w, p / w, dst, d + g, NR);
+        int p = kc - kc % VL;
+        for (int g = 0; g < NR; g += VL) {
+          GemmTranspose.strip(b, src + g * ldb, ldb, VL, p / VL, dst, d + g, NR);
         }
         for (; p < kc; p++) {
           for (int cc = 0; cc < NR; cc++) {

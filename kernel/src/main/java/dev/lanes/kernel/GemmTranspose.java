@@ -32,10 +32,7 @@ final class GemmTranspose {
   private static final VectorMask<Float> M4 = VectorMask.fromLong(SPECIES, 0xF0F0L);
   private static final VectorMask<Float> M8 = VectorMask.fromLong(SPECIES, 0xFF00L);
 
-  /** Block width: one vector. */
-  static final int W = VL;
-
-  /** {@link #strip8} or {@link #strip16}, whichever matches the vector width; rows is MR or W. */
+  /** {@link #strip8} or {@link #strip16}, whichever matches the vector width; rows is MR or VL. */
   static void strip(float[] src, int s, int srcLd, int rows, int blocks, float[] dst, int d, int dstStride) {
     if (VL == 8) {
       strip8(src, s, srcLd, rows, blocks, dst, d, dstStride);
