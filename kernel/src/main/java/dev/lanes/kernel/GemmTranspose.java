@@ -90,12 +90,15 @@ final class GemmTranspose {
     }
   }
 
-  /** {@link #strip8}'s 16×16 twin for 16-lane vectors (AVX-512): four butterfly stages; rows 6, 8 or 16. */
+  /**
+   * {@link #strip8}'s 16×16 twin for 16-lane vectors (AVX-512): four butterfly stages; rows 6, 8 or
+   * 16, rows past them taken as zero.
+   */
   static void strip16(float[] src, int s, int srcLd, int rows, int blocks, float[] dst, int d, int dstStride) {
     FloatVector zero = FloatVector.zero(SPECIES);
     for (int i = 0; i < blocks; i++, s += 16, d += 16 * dstStride) {
       FloatVector v0 = FloatVector.fromArray(SPECIES, src, s);
-      FloatVector v1 = FloatVector.fromArray(SPECIES, src, s + 1 * srcLd);
+      FloatVector v1 = FloatVector.fromArray(SPECIES, src, s + srcLd);
       FloatVector v2 = FloatVector.fromArray(SPECIES, src, s + 2 * srcLd);
       FloatVector v3 = FloatVector.fromArray(SPECIES, src, s + 3 * srcLd);
       FloatVector v4 = FloatVector.fromArray(SPECIES, src, s + 4 * srcLd);
