@@ -247,10 +247,22 @@ public final class Activation {
     if (biasGrad != null) {
       java.util.Arrays.fill(biasGrad, biasGradOff + from, biasGradOff + to, 0f);
     }
+    if (backwardUsesOutput()) { // whole vectors straight on the matrices; the rest staged below
+      int op = switch (kind) {
+        case RELU, LEAKY_RELU -> ActivationPasses.RECTIFIER;
+        case SIGMOID -> ActivationPasses.SIGMOID;
+        case TANH -> ActivationPasses.TANH;
+        default -> ActivationPasses.IDENTITY;
+      };
+      int direct = from + (to - from) / VL * VL;
+      ActivationPasses.onOutput(op, slope, m, from, direct, dy, dyOff, lddy, saved, savedOff, ldSaved,
+          dz, dzOff, lddz, biasGrad, biasGradOff);
+      from = direct;
+    }
     float[] scratch = Blocks.scratch();
     int cb = Blocks.cols(to - from);
     int rb = Blocks.rows(cb);
-    for (int i = 0; i < m; i += rb) {
+    for (int i = 0; i < m && from < to; i += rb) {
       int rows = Math.min(rb, m - i);
       for (int j = from; j < to; j += cb) {
         int cols = Math.min(cb, to - j);

@@ -103,6 +103,42 @@ final class ActivationPasses {
 
   // ---- backward: out = dy·act'(·) ----
 
+  /** {@link #onOutput}'s ops. */
+  static final int IDENTITY = 0, RECTIFIER = 1, SIGMOID = 2, TANH = 3;
+
+  /**
+   * The backward of the activations whose derivative reads only y, straight on the matrices (no
+   * staging): dz = dy·act'(y) on rows [0, m) × columns [from, to), whole vectors, op one of
+   * {@link #IDENTITY}, {@link #RECTIFIER} (ReLU or leaky ReLU by slope), {@link #SIGMOID},
+   * {@link #TANH}; and, unless biasGrad is null, biasGrad[j] = Σ_r dz[r][j]. One vector column at a
+   * time down the rows, so the sum stays in a register and adds the rows in order, as {@link
+   * Blocks#addRows} does: every element and sum gets the bits of the staged passes below. dz may be
+   * dy (the same elements).
+   */
+  static void onOutput(int op, float slope, int m, int from, int to, float[] dy, int dyOff, int lddy,
+                       float[] y, int yOff, int ldy, float[] dz, int dzOff, int lddz, float[] biasGrad, int bOff) {
+    FloatVector one = FloatVector.broadcast(SPECIES, 1f);
+    for (int j = from; j < to; j += VL) {
+      FloatVector sum = FloatVector.zero(SPECIES);
+      for (int r = 0, di = dyOff + j, yi = yOff + j, zi = dzOff + j; r < m; r++, di += lddy, yi += ldy, zi += lddz) {
+        FloatVector g = FloatVector.fromArray(SPECIES, dy, di);
+        FloatVector v = FloatVector.fromArray(SPECIES, y, yi);
+        FloatVector out = switch (op) {
+          case RECTIFIER -> (slope == 0f ? FloatVector.zero(SPECIES) : g.mul(slope))
+              .blend(g, v.compare(VectorOperators.GT, 0f));
+          case SIGMOID -> g.mul(v.neg().add(1f).mul(v));
+          case TANH -> g.mul(v.neg().fma(v, one));
+          default -> g;
+        };
+        out.intoArray(dz, zi);
+        sum = sum.add(out);
+      }
+      if (biasGrad != null) {
+        sum.intoArray(biasGrad, bOff + j);
+      }
+    }
+  }
+
   /** dy where the output is > 0, else slope·dy (exactly 0 for ReLU, slope 0). */
   static void reluBackward(int len, float slope, float[] s, int y, int d, int out) {
     for (int j = 0; j < len; j += VL) {

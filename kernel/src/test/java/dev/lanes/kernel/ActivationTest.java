@@ -149,6 +149,38 @@ class ActivationTest {
     }
   }
 
+  /**
+   * Whole vectors of a row go straight through and a last partial one is staged: an element and its
+   * column's bias gradient get the same bits whichever way it went.
+   */
+  @ParameterizedTest
+  @MethodSource("all")
+  void backwardGivesAnElementTheSameBitsWhereverItLies(Activation act) {
+    SplittableRandom rnd = new SplittableRandom(13);
+    int m = 7, n = 3 * VL + 5;
+    float[] z = values(rnd, m * n);
+    float[] y = new float[m * n];
+    act.forward(m, n, z, 0, n, null, 0, null, 0, 1, y, 0, n);
+    float[] saved = act.backwardUsesOutput() ? y : z;
+    float[] dy = values(rnd, m * n);
+    float[] dz = new float[m * n], db = new float[n];
+    act.backward(m, n, dy, 0, n, saved, 0, n, dz, 0, n, db, 0);
+    for (int start : new int[] {0, 1, VL - 3, VL + 2}) {
+      for (int len : new int[] {1, VL - 1, VL, 2 * VL + 1, n - start}) {
+        float[] part = new float[m * n], dbPart = new float[len];
+        act.backward(m, len, dy, start, n, saved, start, n, part, start, n, dbPart, 0);
+        for (int j = 0; j < len; j++) {
+          for (int i = 0; i < m; i++) {
+            assertEquals(Float.floatToRawIntBits(dz[i * n + start + j]), Float.floatToRawIntBits(part[i * n + start + j]),
+                act + "' at " + i + "," + (start + j) + " as column " + j + " of " + len);
+          }
+          assertEquals(Float.floatToRawIntBits(db[start + j]), Float.floatToRawIntBits(dbPart[j]),
+              act + " bias gradient of column " + (start + j) + " as column " + j + " of " + len);
+        }
+      }
+    }
+  }
+
   @ParameterizedTest
   @MethodSource("all")
   void backwardOnAPoolHasTheSameBitsForEveryWorkerCount(Activation act) {
