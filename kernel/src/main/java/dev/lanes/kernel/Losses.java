@@ -202,6 +202,11 @@ public final class Losses {
     String fn = "Losses.meanSquaredError";
     checkPair(fn, m, n, y, yOff, ldy, "targets", targets, tOff, ldt);
     float[] scratch = Blocks.scratch();
+    long count = (long) m * n;
+    if (ldy == n && ldt == n && count <= Integer.MAX_VALUE) { // one long row: a masked tail at most once
+      n = m * n;
+      m = Math.min(m, 1);
+    }
     double total = 0;
     for (int i = 0; i < m; i++) {
       FloatVector acc = FloatVector.zero(SPECIES);
@@ -214,7 +219,7 @@ public final class Losses {
       acc.intoArray(scratch, 0);
       total += laneSum(scratch);
     }
-    return mean(total, m, n);
+    return count == 0 ? 0f : (float) (total / count);
   }
 
   /** {@code d = 2·(y − targets) / count}; count is what the mean was over (m·n unsplit). */
@@ -226,6 +231,10 @@ public final class Losses {
     Checks.matrix(fn, "d", d, dOff, ldd, m, n);
     checkCount(fn, "count", count, (long) m * n);
     float scale = 2f / count;
+    if (ldy == n && ldt == n && ldd == n && (long) m * n <= Integer.MAX_VALUE) { // elementwise: one long row
+      n = m * n;
+      m = Math.min(m, 1);
+    }
     for (int i = 0; i < m; i++) {
       for (int j = 0; j < n; j += VL) {
         VectorMask<Float> t = SPECIES.indexInRange(j, n);

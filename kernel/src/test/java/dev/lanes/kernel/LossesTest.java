@@ -189,15 +189,17 @@ class LossesTest {
   void meanSquaredErrorMatchesTwinAndCentralDifferences() {
     SplittableRandom rnd = new SplittableRandom(43);
     for (int n : CLASSES) {
-      int m = 3, off = 2, ld = n + 1;
-      float[] y = logits(rnd, off + m * ld, 2);
-      float[] t = logits(rnd, m * n, 2);
-      float loss = Losses.meanSquaredError(m, n, y, off, ld, t, 0, n);
-      double exact = mseTwin(m, n, y, off, ld, t);
-      assertEquals(exact, loss, LOSS_TOLERANCE * Math.max(1, exact), "n=" + n);
-      float[] d = new float[y.length];
-      Losses.meanSquaredErrorBackward(m, n, y, off, ld, t, 0, n, m * n, d, off, ld);
-      checkGradient(v -> mseTwin(m, n, v, off, ld, t), y, d, off, ld, m, n, "mse n=" + n);
+      for (int gap : new int[] {1, 0}) { // rows apart, and contiguous (run as one long row)
+        int m = 3, off = 2, ld = n + gap;
+        float[] y = logits(rnd, off + m * ld, 2);
+        float[] t = logits(rnd, m * n, 2);
+        float loss = Losses.meanSquaredError(m, n, y, off, ld, t, 0, n);
+        double exact = mseTwin(m, n, y, off, ld, t);
+        assertEquals(exact, loss, LOSS_TOLERANCE * Math.max(1, exact), "n=" + n + " ld=" + ld);
+        float[] d = new float[y.length];
+        Losses.meanSquaredErrorBackward(m, n, y, off, ld, t, 0, n, m * n, d, off, ld);
+        checkGradient(v -> mseTwin(m, n, v, off, ld, t), y, d, off, ld, m, n, "mse n=" + n + " ld=" + ld);
+      }
     }
     assertTrue(Float.isNaN(Losses.meanSquaredError(1, 2, new float[] {1f, Float.NaN}, 0, 2, new float[2], 0, 2)));
   }
