@@ -34,6 +34,12 @@ final class GemmDriver extends GemmCall {
   private final AtomicInteger tickets = new AtomicInteger();
   private int rowBlocks, tailBlocks, tailChunks, ticketsPerBlock;
   private boolean claiming;
+  /**
+   * Each worker packs every B panel it reads and no other worker's panels lie where its own lay in
+   * an earlier block (one column block, k-blocks of one depth), so no barrier is needed between
+   * blocks: a worker slowed for a while catches up over the call rather than at every block.
+   */
+  private boolean ownPanels;
 
   @Override
   void prepare(int workers) {
@@ -48,11 +54,18 @@ final class GemmDriver extends GemmCall {
     } else {
       chooseGrid(workers);
     }
+    ownPanels = workers == 1 || tn == workers && n <= NC && k % GemmBlocking.kBlock(k) == 0;
     tickets.set(0);
     ws.ensure(workers, GemmBlocking.kBlock(k), Math.min(NC, n));
   }
 
-  /** Picks tm × tn = workers minimising the tiles of the busiest worker; ties favour row splits. */
+  /**
+   * Picks tm × tn = workers minimising the tiles of the busiest worker; ties favour column splits:
+   * a worker then computes only on the B panels it packed itself, where with rows split each one
+   * reads the whole packed B, half of it from the other core's cache. On the Xeon, 2 threads, the
+   * 256-row layer products ran 11–21% faster split by columns (256×1024×784 X·Wᵀ 268 → 318 GFLOP/s,
+   * 256×1024×1024 282 → 313) and the others were unchanged.
+   */
   private void chooseGrid(int workers) {
     long mp = ceilDiv(m, MR);
     long np = ceilDiv(Math.min(n, NC), NR);
@@ -63,7 +76,7 @@ final class GemmDriver extends GemmCall {
       }
       int cols = workers / rows;
       long busiest = ceilDiv(mp, rows) * ceilDiv(np, cols);
-      if (busiest < best) {
+      if (busiest <= best) {
         best = busiest;
         tm = rows;
         tn = cols;
@@ -90,7 +103,7 @@ final class GemmDriver extends GemmCall {
         int kc = Math.min(kb, k - pc);
         float[] bBuf = (block & 1) == 0 ? ws.packedB0 : ws.packedB1;
         GemmPacking.packB(transB, b, bOff, ldb, pc, kc, jc, nc, packFrom, packTo, bBuf);
-        if (workers > 1) {
+        if (!ownPanels) {
           pool.barrier(); // B block packed; the other buffer is free once all pass here
         }
         float betaK = pc == 0 ? beta : 1f;

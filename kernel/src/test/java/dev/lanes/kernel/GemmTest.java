@@ -86,6 +86,9 @@ class GemmTest {
       cases.add(new GemmCase(rnd, ta, tb, 5, GemmBlocking.NC + NR + 1, 33, 1f, 0f, 2, 2));
       cases.add(new GemmCase(rnd, ta, tb, 12 * MC + 5, GemmBlocking.NC + NR + 5, 33, 1f, 0.5f, 2, 2));
       cases.add(new GemmCase(rnd, ta, tb, 2 * MC + 7, 41, 70, 1f, 1f, 2, 2));
+      // split by columns alone over three k-blocks, of one depth (no barrier between them) and not
+      cases.add(new GemmCase(rnd, ta, tb, 3 * MC, 8 * NR, 3 * KC, 1f, 0.5f, 2, 2));
+      cases.add(new GemmCase(rnd, ta, tb, 3 * MC, 8 * NR + 5, 3 * KC - 7, 1f, 0.5f, 2, 2));
       // the largest products the unpacked paths take (A in place; Aᵀ·B with two row tiles), so
       // they split across workers whatever MIN_MNK_PER_THREAD is; partial last panels and tiles
       long most = GemmBlocking.IN_PLACE_MNK;
