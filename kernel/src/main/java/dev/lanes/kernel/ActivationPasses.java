@@ -23,12 +23,15 @@ final class ActivationPasses {
 
   /**
    * y = act(z + bias) for identity, ReLU (slope 0) and leaky ReLU, straight on the matrices: whole
-   * vectors, then one masked vector per row through the same operations. bias may be null.
+   * vectors, then the tail of each row through one masked vector, or one float at a time where
+   * that vector would pass the end of z or y (there a masked access checks each lane: an n = 1
+   * output layer spent more on those checks than on its product). bias may be null.
    */
   static void rectify(int rows, int cols, float slope, boolean identity, float[] z, int zOff, int ldz,
                       float[] bias, int bOff, float[] y, int yOff, int ldy) {
     int full = SPECIES.loopBound(cols);
     VectorMask<Float> tail = SPECIES.indexInRange(full, cols);
+    FloatVector tailBias = bias == null || full == cols ? null : FloatVector.fromArray(SPECIES, bias, bOff + full, tail);
     for (int r = 0; r < rows; r++) {
       int zi = zOff + r * ldz, yi = yOff + r * ldy;
       for (int j = 0; j < full; j += VL) {
@@ -37,11 +40,19 @@ final class ActivationPasses {
         v = identity ? v : slope == 0f ? v.max(0f) : v.mul(slope).blend(v, v.compare(VectorOperators.GT, 0f));
         v.intoArray(y, yi + j);
       }
-      if (full < cols) {
+      if (full == cols) {
+        continue;
+      }
+      if (zi + full + VL <= z.length && yi + full + VL <= y.length) {
         FloatVector v = FloatVector.fromArray(SPECIES, z, zi + full, tail);
-        v = bias == null ? v : v.add(FloatVector.fromArray(SPECIES, bias, bOff + full, tail));
+        v = bias == null ? v : v.add(tailBias);
         v = identity ? v : slope == 0f ? v.max(0f) : v.mul(slope).blend(v, v.compare(VectorOperators.GT, 0f));
         v.intoArray(y, yi + full, tail);
+      } else {
+        for (int j = full; j < cols; j++) { // the same operations on one float
+          float v = bias == null ? z[zi + j] : z[zi + j] + bias[bOff + j];
+          y[yi + j] = identity ? v : slope == 0f ? Math.max(v, 0f) : v > 0f ? v : v * slope;
+        }
       }
     }
   }

@@ -64,12 +64,16 @@ final class Blocks {
         }
         v.intoArray(dst, d + j);
       }
-      if (full < w) {
+      if (full < w && s + full + VL <= src.length && (bias == null || bOff + full + VL <= bias.length)) {
         FloatVector v = FloatVector.fromArray(SPECIES, src, s + full, tail);
         if (bias != null) {
           v = v.add(FloatVector.fromArray(SPECIES, bias, bOff + full, tail));
         }
         v.blend(pad, tail.not()).intoArray(dst, d + full);
+      } else if (full < w) { // a masked vector here would pass the end of an array: see unstage
+        for (int j = full; j < w; j++) {
+          dst[d + j] = j >= cols ? pad : bias == null ? src[s + j] : src[s + j] + bias[bOff + j];
+        }
       }
     }
   }
@@ -87,27 +91,28 @@ final class Blocks {
       for (int j = 0; j < full; j += VL) {
         FloatVector.fromArray(SPECIES, src, s + j).intoArray(dst, d + j);
       }
-      if (full < cols) {
+      if (full < cols && d + full + VL <= dst.length) {
         FloatVector.fromArray(SPECIES, src, s + full).intoArray(dst, d + full, tail);
+      } else if (full < cols) { // past the end of dst a masked store checks every lane: far slower
+        System.arraycopy(src, s + full, dst, d + full, cols - full);
       }
     }
   }
 
-  /** {@code acc[aOff + j] += src[sOff + r·w + j]} for each row r in order, j < cols. */
+  /**
+   * {@code acc[aOff + j] += src[sOff + r·w + j]} for each row r in order, j < cols: one vector
+   * column at a time down the rows, so acc is read and written once (a masked access to acc,
+   * checked lane by lane at the end of its array, once per column rather than per row).
+   */
   static void addRows(int rows, int cols, float[] src, int sOff, float[] acc, int aOff) {
     int w = width(cols);
-    int full = SPECIES.loopBound(cols);
-    VectorMask<Float> tail = SPECIES.indexInRange(full, cols);
-    for (int r = 0; r < rows; r++) {
-      int s = sOff + r * w;
-      for (int j = 0; j < full; j += VL) {
-        FloatVector.fromArray(SPECIES, acc, aOff + j).add(FloatVector.fromArray(SPECIES, src, s + j))
-            .intoArray(acc, aOff + j);
+    for (int j = 0; j < cols; j += VL) {
+      VectorMask<Float> lanes = SPECIES.indexInRange(j, cols);
+      FloatVector sum = FloatVector.fromArray(SPECIES, acc, aOff + j, lanes);
+      for (int r = 0, s = sOff + j; r < rows; r++, s += w) {
+        sum = sum.add(FloatVector.fromArray(SPECIES, src, s)); // staged rows are whole vectors wide
       }
-      if (full < cols) {
-        FloatVector.fromArray(SPECIES, acc, aOff + full, tail)
-            .add(FloatVector.fromArray(SPECIES, src, s + full, tail)).intoArray(acc, aOff + full, tail);
-      }
+      sum.intoArray(acc, aOff + j, lanes);
     }
   }
 }

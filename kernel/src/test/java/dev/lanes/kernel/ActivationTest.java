@@ -89,6 +89,18 @@ class ActivationTest {
               + err / Math.ulp((float) exact) + " ulp");
         }
       }
+      // pre not kept (identity and the ReLUs then run straight on the matrices) on packed rows, so
+      // the last rows' tails lie at the end of z and y: the same bits
+      float[] zPacked = new float[m * n];
+      float[] yPacked = new float[m * n];
+      for (int i = 0; i < m; i++) {
+        System.arraycopy(z, zOff + i * ld, zPacked, i * n, n);
+      }
+      act.forward(m, n, zPacked, 0, Math.max(1, n), bias, bOff, null, 0, 0, yPacked, 0, Math.max(1, n));
+      for (int i = 0; i < m * n; i++) {
+        assertEquals(Float.floatToRawIntBits(y[yOff + i / n * ld + i % n]), Float.floatToRawIntBits(yPacked[i]),
+            act + " without pre, m=" + m + " n=" + n + ", element " + i);
+      }
     }
   }
 
