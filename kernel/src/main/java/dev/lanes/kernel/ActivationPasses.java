@@ -31,7 +31,8 @@ final class ActivationPasses {
                       float[] bias, int bOff, float[] y, int yOff, int ldy) {
     int full = SPECIES.loopBound(cols);
     VectorMask<Float> tail = SPECIES.indexInRange(full, cols);
-    FloatVector tailBias = bias == null || full == cols ? null : FloatVector.fromArray(SPECIES, bias, bOff + full, tail);
+    FloatVector tailBias = bias != null && full < cols ? FloatVector.fromArray(SPECIES, bias, bOff + full, tail)
+        : FloatVector.zero(SPECIES); // never null: a vector that may be null is boxed, a heap object per call
     for (int r = 0; r < rows; r++) {
       int zi = zOff + r * ldz, yi = yOff + r * ldy;
       for (int j = 0; j < full; j += VL) {
