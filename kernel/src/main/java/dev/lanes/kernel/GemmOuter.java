@@ -62,9 +62,12 @@ final class GemmOuter extends GemmCall {
           Arrays.fill(edge, d + n - full, d + NR, 0f);
         }
       }
-      int tiles = (rowTo - rowFrom + MR - 1) / MR;
-      for (int t = 0, i = rowFrom; t < tiles; t++, i += rowsOf(rowTo - rowFrom, t - 1, tiles)) {
-        int mr = rowsOf(rowTo - rowFrom, t, tiles);
+      // tiles as even as can be: 10 rows run as 5 + 5 on the 6-row tile rather than as 8 + 2 on
+      // the 8-row one, 12 rows' multiply-adds for 10 rather than 16
+      int rows = rowTo - rowFrom, tiles = (rows + MR - 1) / MR;
+      for (int t = 0; t < tiles; t++) {
+        int i = rowFrom + rows * t / tiles;
+        int mr = rowFrom + rows * (t + 1) / tiles - i;
         int ai = aOff + pc * lda + i;
         for (int j = 0; j < full; j += NR) {
           tile(kc, a, ai, lda, mr, b, bOff + pc * ldb + j, ldb, c, cOff + i * ldc + j, ldc, NR, alpha, betaK, tile);
@@ -77,14 +80,6 @@ final class GemmOuter extends GemmCall {
         }
       }
     }
-  }
-
-  /**
-   * Rows of tile t of rows cut into tiles as even as can be (0 for t = −1): 10 rows run as 5 + 5 on
-   * the 6-row tile rather than as 8 + 2 on the 8-row one, 12 rows' multiply-adds for 10 rather than 16.
-   */
-  private static int rowsOf(int rows, int t, int tiles) {
-    return t < 0 ? 0 : rows * (t + 1) / tiles - rows * t / tiles;
   }
 
   // a: A at (step p, row r) = a[ai + p*lda + r]; b: B's row p at b[bi + p*bStride], NR floats
