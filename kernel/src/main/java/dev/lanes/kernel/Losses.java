@@ -202,9 +202,8 @@ public final class Losses {
     String fn = "Losses.meanSquaredError";
     checkPair(fn, m, n, y, yOff, ldy, "targets", targets, tOff, ldt);
     float[] scratch = Blocks.scratch();
-    long count = (long) m * n;
-    if (ldy == n && ldt == n && count <= Integer.MAX_VALUE) { // one long row: a masked tail at most once
-      n = m * n;
+    if (ldy == n && ldt == n && (long) m * n <= Integer.MAX_VALUE) { // one long row: one masked tail
+      n = m * n; // m·n unchanged, so is the mean
       m = Math.min(m, 1);
     }
     double total = 0;
@@ -219,7 +218,7 @@ public final class Losses {
       acc.intoArray(scratch, 0);
       total += laneSum(scratch);
     }
-    return count == 0 ? 0f : (float) (total / count);
+    return mean(total, m, n);
   }
 
   /** {@code d = 2·(y − targets) / count}; count is what the mean was over (m·n unsplit). */
