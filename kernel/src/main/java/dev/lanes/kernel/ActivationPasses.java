@@ -115,7 +115,10 @@ final class ActivationPasses {
 
   // ---- backward: out = dy·act'(·) ----
 
-  /** {@link #onOutput}'s ops. */
+  /**
+   * {@link #onOutput}'s ops: ints, not Activation's kinds, whose switch in the inner loop (through
+   * the enum's ordinal map) ran the tiny network's step ~1.7% slower.
+   */
   static final int IDENTITY = 0, RECTIFIER = 1, SIGMOID = 2, TANH = 3;
 
   /**
