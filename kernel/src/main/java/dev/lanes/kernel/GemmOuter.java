@@ -42,41 +42,47 @@ final class GemmOuter extends GemmCall {
     ws.smallB(workers * edgeSize);
   }
 
-  /** Workers own disjoint rows of C (multiples of MR); each copies the edge panel it needs. */
+  /**
+   * Workers own disjoint column panels of C, all its rows: each reads only its own columns of B,
+   * which in a training step are the columns of the layer input it wrote itself in the forward
+   * (column-split too). Split by rows, each read all of B, half of it from the other core's cache:
+   * 10×1024×256 (the wide network's last dW) took 130 µs on 2 threads right after the forward
+   * product against 62 µs on one. The worker with the partial last panel copies it.
+   */
   @Override
   public void run(int worker, int workers) {
     float[] tile = ws.tile[worker];
     float[] edge = ws.smallB;
     int edgeOff = worker * edgeSize;
-    int rowFrom = GemmDriver.split(m, MR, worker, workers);
-    int rowTo = GemmDriver.split(m, MR, worker + 1, workers);
-    int full = n / NR * NR; // columns in whole panels
+    int colFrom = GemmDriver.split(n, NR, worker, workers);
+    int colTo = GemmDriver.split(n, NR, worker + 1, workers);
+    int full = Math.min(colTo, n / NR * NR); // end of this worker's whole panels
     int kb = GemmBlocking.kBlock(k);
-    for (int pc = 0; pc < k && rowFrom < rowTo; pc += kb) {
+    // tiles as even as can be: 10 rows run as 5 + 5 on the 6-row tile rather than as 8 + 2 on
+    // the 8-row one, 12 rows' multiply-adds for 10 rather than 16
+    int tiles = (m + MR - 1) / MR;
+    for (int pc = 0; pc < k && colFrom < colTo; pc += kb) {
       int kc = Math.min(kb, k - pc);
       float betaK = pc == 0 ? beta : 1f;
       boolean last = act != null && pc + kc == k;
-      if (full < n) { // the partial last panel, zero-padded to NR
+      if (full < colTo) { // the partial last panel, zero-padded to NR
         for (int p = 0, src = bOff + pc * ldb + full, d = edgeOff; p < kc; p++, src += ldb, d += NR) {
           System.arraycopy(b, src, edge, d, n - full);
           Arrays.fill(edge, d + n - full, d + NR, 0f);
         }
       }
-      // tiles as even as can be: 10 rows run as 5 + 5 on the 6-row tile rather than as 8 + 2 on
-      // the 8-row one, 12 rows' multiply-adds for 10 rather than 16
-      int rows = rowTo - rowFrom, tiles = (rows + MR - 1) / MR;
       for (int t = 0; t < tiles; t++) {
-        int i = rowFrom + rows * t / tiles;
-        int mr = rowFrom + rows * (t + 1) / tiles - i;
+        int i = m * t / tiles;
+        int mr = m * (t + 1) / tiles - i;
         int ai = aOff + pc * lda + i;
-        for (int j = 0; j < full; j += NR) {
+        for (int j = colFrom; j < full; j += NR) {
           tile(kc, a, ai, lda, mr, b, bOff + pc * ldb + j, ldb, c, cOff + i * ldc + j, ldc, NR, alpha, betaK, tile);
         }
-        if (full < n) {
+        if (full < colTo) {
           tile(kc, a, ai, lda, mr, edge, edgeOff, NR, c, cOff + i * ldc + full, ldc, n - full, alpha, betaK, tile);
         }
-        if (last) { // these rows of C are final and in L1
-          epilogue(i, 0, mr, n, ws.stage[worker]);
+        if (last) { // these rows of this worker's columns of C are final and in L1
+          epilogue(i, colFrom, mr, colTo - colFrom, ws.stage[worker]);
         }
       }
     }

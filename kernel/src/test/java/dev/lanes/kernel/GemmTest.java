@@ -95,6 +95,9 @@ class GemmTest {
       int m1 = 8 * MR + 3, n1 = 2 * NR + 7, m2 = 2 * MR - 1, n2 = 3 * NR + 9;
       cases.add(new GemmCase(rnd, ta, tb, m1, n1, (int) (most / (m1 * n1)), 1f, 0.5f, 2, 2));
       cases.add(new GemmCase(rnd, ta, tb, m2, n2, (int) (most / (m2 * n2)), 1f, 0f, 2, 2));
+      // fewer column panels than workers (Aᵀ·B splits C by columns: some workers get none)
+      int m3 = MR + 3, n3 = NR + 5;
+      cases.add(new GemmCase(rnd, ta, tb, m3, n3, (int) (most / (m3 * n3)), 1f, 0.5f, 2, 2));
     }
     return cases.stream();
   }
