@@ -20,21 +20,26 @@ public enum Loss {
     return this == SOFTMAX_CROSS_ENTROPY;
   }
 
-  // out m×n; labels m or targets m×n; logSum m (softmax's saved row sums)
-  float forward(int m, int n, float[] out, int[] labels, float[] targets, float[] logSum) {
+  // rows [from, from+m) of out (n wide), labels or targets, logSum (softmax's saved row sums): their mean loss
+  float forward(int m, int from, int n, float[] out, int[] labels, float[] targets, float[] logSum) {
+    int o = from * n;
     return switch (this) {
-      case SOFTMAX_CROSS_ENTROPY -> Losses.softmaxCrossEntropy(m, n, out, 0, n, labels, 0, logSum, 0);
-      case BINARY_CROSS_ENTROPY -> Losses.binaryCrossEntropyWithLogits(m, n, out, 0, n, targets, 0, n);
-      case MEAN_SQUARED_ERROR -> Losses.meanSquaredError(m, n, out, 0, n, targets, 0, n);
+      case SOFTMAX_CROSS_ENTROPY -> Losses.softmaxCrossEntropy(m, n, out, o, n, labels, from, logSum, from);
+      case BINARY_CROSS_ENTROPY -> Losses.binaryCrossEntropyWithLogits(m, n, out, o, n, targets, o, n);
+      case MEAN_SQUARED_ERROR -> Losses.meanSquaredError(m, n, out, o, n, targets, o, n);
     };
   }
 
-  // → d m×n, the gradient of the mean loss over these m rows
-  void backward(int m, int n, float[] out, int[] labels, float[] targets, float[] logSum, float[] d) {
+  // → rows [from, from+m) of d (n wide): the gradient of the mean loss over a batch of `batch` rows
+  void backward(int m, int from, int batch, int n, float[] out, int[] labels, float[] targets, float[] logSum,
+                float[] d) {
+    int o = from * n;
     switch (this) {
-      case SOFTMAX_CROSS_ENTROPY -> Losses.softmaxCrossEntropyBackward(m, n, out, 0, n, labels, 0, logSum, 0, m, d, 0, n);
-      case BINARY_CROSS_ENTROPY -> Losses.binaryCrossEntropyWithLogitsBackward(m, n, out, 0, n, targets, 0, n, m * n, d, 0, n);
-      case MEAN_SQUARED_ERROR -> Losses.meanSquaredErrorBackward(m, n, out, 0, n, targets, 0, n, m * n, d, 0, n);
+      case SOFTMAX_CROSS_ENTROPY -> Losses.softmaxCrossEntropyBackward(m, n, out, o, n, labels, from, logSum, from,
+          batch, d, o, n);
+      case BINARY_CROSS_ENTROPY -> Losses.binaryCrossEntropyWithLogitsBackward(m, n, out, o, n, targets, o, n,
+          batch * n, d, o, n);
+      case MEAN_SQUARED_ERROR -> Losses.meanSquaredErrorBackward(m, n, out, o, n, targets, o, n, batch * n, d, o, n);
     }
   }
 }

@@ -48,6 +48,7 @@ public final class Trainer implements AutoCloseable {
   private static final int MIN_GATHER_PER_WORKER = 1 << 14;
   // the copy of shuffled input rows, split across the pool: its task and the call's arguments
   private final WorkerPool.Task gatherRows = this::gatherSlice;
+  private final LossPass lossPass;
   private Dataset gathering;
   private int[] gatherOrder;
   private int gatherStart, gatherCount;
@@ -86,6 +87,7 @@ public final class Trainer implements AutoCloseable {
     examples = new int[batch];
     predicted = new int[batch];
     logSum = new float[batch];
+    lossPass = new LossPass(net.loss, net.outputs(), batch);
     grads = new float[net.params.length];
     optimizer.bind(net.params.length);
     if (b.resume != null) {
@@ -227,7 +229,7 @@ public final class Trainer implements AutoCloseable {
       int m = Math.min(batch, data.rows - start);
       gather(data, null, start, m);
       float[] y = forward(m, false);
-      lossSum += (double) net.loss.forward(m, net.outputs(), y, labels, targets, logSum) * m;
+      lossSum += (double) net.loss.forward(m, 0, net.outputs(), y, labels, targets, logSum) * m;
       if (net.loss.usesLabels()) {
         Reductions.argmaxRows(m, net.outputs(), y, 0, net.outputs(), predicted, 0);
         for (int i = 0; i < m; i++) {
@@ -311,12 +313,11 @@ public final class Trainer implements AutoCloseable {
   private float backprop(int m) {
     float[] y = forward(m, true);
     int last = net.layers.size() - 1;
-    float loss = net.loss.forward(m, net.outputs(), y, labels, targets, logSum);
+    float loss = lossPass.run(pool, m, y, labels, targets, logSum, grad[last]);
     if (!Float.isFinite(loss)) {
       throw new TrainingException(step, -1, "loss", "training stopped at step " + step + ": the loss is " + loss
           + " (the weights are those after step " + (step - 1) + ")");
     }
-    net.loss.backward(m, net.outputs(), y, labels, targets, logSum, grad[last]);
     for (int l = last; l >= 0; l--) {
       float[] in = l == 0 ? input : out[l - 1];
       float[] dIn = l == 0 ? null : grad[l - 1];
