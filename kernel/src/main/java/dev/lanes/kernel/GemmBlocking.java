@@ -16,10 +16,17 @@ final class GemmBlocking {
   /** Floats per vector. */
   static final int VL = SPECIES.length();
   /**
-   * Rows of the packed path's register tile: 8 with AVX-512's 32 registers (alone, with B in L1:
-   * 8 rows ran 7–9% faster than 6, and 12 or 14 no faster than 8), else 6.
+   * Rows of the packed path's register tile: 12 with AVX-512's 32 registers (24 accumulators), else
+   * 6. Alone, with its panels in L1, on the Xeon (246 GFLOP/s FMA peak): 12 rows 228 GFLOP/s, 8
+   * rows 210, 14 rows 207, 8 rows unrolled twice over k 201. On Zen 4, whose 512-bit FMAs issue
+   * at half that rate, 8 rows ran 7–9% faster than 6 and 12 or 14 no faster than 8.
    */
-  static final int MR = VL == 16 ? 8 : 6;
+  static final int MR = VL == 16 ? 12 : 6;
+  /**
+   * Rows of the unpacked paths' register tiles ({@link GemmInPlace}, {@link GemmOuter}): 8 with
+   * AVX-512, else 6. Their A is read where it lies, MR rows lda apart, and 8 suit their products.
+   */
+  static final int IN_PLACE_MR = VL == 16 ? 8 : 6;
   /** Columns of the register tile: two vectors. */
   static final int NR = 2 * VL;
   /**
@@ -36,7 +43,7 @@ final class GemmBlocking {
    * last block is left over.
    */
   static final int KC = VL == 16 ? 256 : 1024;
-  /** Rows of a packed A block (MC×KC: 192 KiB with AVX2, 48 KiB with AVX-512); a multiple of MR. */
+  /** Rows of a packed A block (MC×KC: 192 KiB with AVX2, 48 KiB with AVX-512); a multiple of MR (and of 8). */
   static final int MC = 48;
   /**
    * Columns of a packed B block (KC×NC: 4 MiB with AVX2, streamed from L3 once per block of MC

@@ -1,6 +1,6 @@
 package dev.lanes.kernel;
 
-import static dev.lanes.kernel.GemmBlocking.MR;
+import static dev.lanes.kernel.GemmBlocking.IN_PLACE_MR;
 import static dev.lanes.kernel.GemmBlocking.NR;
 import static dev.lanes.kernel.GemmBlocking.SPECIES;
 import static dev.lanes.kernel.GemmBlocking.VL;
@@ -9,9 +9,9 @@ import jdk.incubator.vector.FloatVector;
 
 /**
  * The path that does not pack A, for products where packing A does not pay: small ones, and narrow
- * ones (n ≤ NR, like a 10-class output layer) where each element of A is used only n times. The
- * same MR×NR register tile as {@link GemmMicroKernel}, with A read where it lies (row-major A only:
- * its rows are contiguous in k) and op(B) packed whole as usual, which costs k·n. The arithmetic is
+ * ones (n ≤ NR, like a 10-class output layer) where each element of A is used only n times. A
+ * register tile like {@link GemmMicroKernel}'s, IN_PLACE_MR×NR, with A read where it lies (row-major
+ * A only: its rows are contiguous in k) and op(B) packed whole as usual, which costs k·n. The arithmetic is
  * the packed path's, element for element (same k-blocks, same FMA chain, same fold into C), so both
  * paths give the same bits.
  *
@@ -73,8 +73,8 @@ final class GemmInPlace extends GemmCall {
       }
     }
     float[] tile = ws.tile[worker];
-    int rowFrom = GemmDriver.split(m, MR, worker, workers);
-    int rowTo = GemmDriver.split(m, MR, worker + 1, workers);
+    int rowFrom = GemmDriver.split(m, IN_PLACE_MR, worker, workers);
+    int rowTo = GemmDriver.split(m, IN_PLACE_MR, worker + 1, workers);
     int kb = GemmBlocking.kBlock(k);
     int rowStep = transposedC ? 1 : ldc; // where C's element (i, j) lies: cOff + i*rowStep + j*colStep
     int colStep = transposedC ? ldc : 1;
@@ -83,8 +83,8 @@ final class GemmInPlace extends GemmCall {
       float betaK = pc == 0 ? beta : 1f;
       boolean last = act != null && pc + kc == k;
       int i = rowFrom;
-      for (; i + MR <= rowTo; i += MR) {
-        if (MR == 8 && n <= VL) {
+      for (; i + IN_PLACE_MR <= rowTo; i += IN_PLACE_MR) {
+        if (IN_PLACE_MR == 8 && n <= VL) {
           narrow8(kc, a, aOff + i * lda + pc, lda, packed, pc * NR, c, cOff + i * rowStep, rowStep, colStep, n,
               alpha, betaK, tile);
         } else {
@@ -94,7 +94,7 @@ final class GemmInPlace extends GemmCall {
           }
         }
         if (last) { // these rows of C are final and in L1
-          epilogue(i, 0, MR, n, ws.stage[worker]);
+          epilogue(i, 0, IN_PLACE_MR, n, ws.stage[worker]);
         }
       }
       for (; i < rowTo; i++) {
@@ -114,10 +114,10 @@ final class GemmInPlace extends GemmCall {
     }
   }
 
-  /** One MR×NR tile of C; A in place (row r, step p at a[ai + r*lda + p]), B packed. */
+  /** One IN_PLACE_MR×NR tile of C; A in place (row r, step p at a[ai + r*lda + p]), B packed. */
   private static void tile(int kc, float[] a, int ai, int lda, float[] bp, int bi, float[] c, int ci,
                            int rowStep, int colStep, int nr, float alpha, float beta, float[] tile) {
-    if (MR == 8) {
+    if (IN_PLACE_MR == 8) {
       tile8(kc, a, ai, lda, bp, bi, c, ci, rowStep, colStep, nr, alpha, beta, tile);
     } else {
       tile6(kc, a, ai, lda, bp, bi, c, ci, rowStep, colStep, nr, alpha, beta, tile);
@@ -202,7 +202,7 @@ final class GemmInPlace extends GemmCall {
     store(tile, c, ci, rowStep, colStep, 6, nr, alpha, beta);
   }
 
-  /** {@link #tile6}'s 8-row twin for AVX-512 (the packed path's MR there). */
+  /** {@link #tile6}'s 8-row twin for AVX-512 (IN_PLACE_MR there). */
   private static void tile8(int kc, float[] a, int ai, int lda, float[] bp, int bi, float[] c, int ci,
                             int rowStep, int colStep, int nr, float alpha, float beta, float[] tile) {
     FloatVector z = FloatVector.zero(SPECIES);

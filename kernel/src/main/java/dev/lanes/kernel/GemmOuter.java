@@ -1,6 +1,6 @@
 package dev.lanes.kernel;
 
-import static dev.lanes.kernel.GemmBlocking.MR;
+import static dev.lanes.kernel.GemmBlocking.IN_PLACE_MR;
 import static dev.lanes.kernel.GemmBlocking.NR;
 import static dev.lanes.kernel.GemmBlocking.SPECIES;
 import static dev.lanes.kernel.GemmBlocking.VL;
@@ -9,8 +9,8 @@ import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 
 /**
- * The path that packs nothing, for small {@code C = Aᵀ·B} (a layer's dW = dYᵀ·X): there the MR
- * values of a tile's A column at step p lie side by side ({@code a[p·lda + i ..]}) and B's NR
+ * The path that packs nothing, for small {@code C = Aᵀ·B} (a layer's dW = dYᵀ·X): there the
+ * IN_PLACE_MR values of a tile's A column at step p lie side by side ({@code a[p·lda + i ..]}) and B's NR
  * values too ({@code b[p·ldb + j ..]}), so the micro-kernel reads both where they lie. With few
  * rows each element of B serves only m multiply-adds, and copying B into panels (k·n floats) is a
  * large share of the call, as for 10×128×128 (a 10-class layer's dW). Only a last partial panel of
@@ -29,7 +29,7 @@ final class GemmOuter extends GemmCall {
    * 1×64×64 0.14× → 0.25×, 64×64×64 unchanged, 128×256×128 1.18× → 0.84×.
    */
   static boolean suits(boolean transA, boolean transB, int m, int n, int k) {
-    return transA && !transB && m <= 2 * MR && (long) m * n * k <= GemmBlocking.IN_PLACE_MNK;
+    return transA && !transB && m <= 2 * IN_PLACE_MR && (long) m * n * k <= GemmBlocking.IN_PLACE_MNK;
   }
 
   /** Floats per worker's copy of the edge panel: a k-block of NR columns, padded apart. */
@@ -60,7 +60,7 @@ final class GemmOuter extends GemmCall {
     int kb = GemmBlocking.kBlock(k);
     // tiles as even as can be: 10 rows run as 5 + 5 on the 6-row tile rather than as 8 + 2 on
     // the 8-row one, 12 rows' multiply-adds for 10 rather than 16
-    int tiles = (m + MR - 1) / MR;
+    int tiles = (m + IN_PLACE_MR - 1) / IN_PLACE_MR;
     for (int pc = 0; pc < k && colFrom < colTo; pc += kb) {
       int kc = Math.min(kb, k - pc);
       float betaK = pc == 0 ? beta : 1f;
@@ -91,7 +91,7 @@ final class GemmOuter extends GemmCall {
   // a: A at (step p, row r) = a[ai + p*lda + r]; b: B's row p at b[bi + p*bStride], NR floats
   private static void tile(int kc, float[] a, int ai, int lda, int mr, float[] b, int bi, int bStride,
                            float[] c, int ci, int ldc, int nr, float alpha, float beta, float[] tile) {
-    if (MR == 8 && mr > 6) {
+    if (IN_PLACE_MR == 8 && mr > 6) {
       tile8(kc, a, ai, lda, mr, b, bi, bStride, c, ci, ldc, nr, alpha, beta, tile);
     } else {
       tile6(kc, a, ai, lda, mr, b, bi, bStride, c, ci, ldc, nr, alpha, beta, tile);

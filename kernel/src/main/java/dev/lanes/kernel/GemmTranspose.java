@@ -91,8 +91,8 @@ final class GemmTranspose {
   }
 
   /**
-   * {@link #strip8}'s 16×16 twin for 16-lane vectors (AVX-512): four butterfly stages; rows 6, 8 or
-   * 16, rows past them taken as zero.
+   * {@link #strip8}'s 16×16 twin for 16-lane vectors (AVX-512): four butterfly stages; rows 6, 8,
+   * 12 or 16, rows past them taken as zero.
    */
   static void strip16(float[] src, int s, int srcLd, int rows, int blocks, float[] dst, int d, int dstStride) {
     FloatVector zero = FloatVector.zero(SPECIES);
@@ -105,10 +105,10 @@ final class GemmTranspose {
       FloatVector v5 = FloatVector.fromArray(SPECIES, src, s + 5 * srcLd);
       FloatVector v6 = rows >= 8 ? FloatVector.fromArray(SPECIES, src, s + 6 * srcLd) : zero;
       FloatVector v7 = rows >= 8 ? FloatVector.fromArray(SPECIES, src, s + 7 * srcLd) : zero;
-      FloatVector v8 = rows == 16 ? FloatVector.fromArray(SPECIES, src, s + 8 * srcLd) : zero;
-      FloatVector v9 = rows == 16 ? FloatVector.fromArray(SPECIES, src, s + 9 * srcLd) : zero;
-      FloatVector v10 = rows == 16 ? FloatVector.fromArray(SPECIES, src, s + 10 * srcLd) : zero;
-      FloatVector v11 = rows == 16 ? FloatVector.fromArray(SPECIES, src, s + 11 * srcLd) : zero;
+      FloatVector v8 = rows >= 12 ? FloatVector.fromArray(SPECIES, src, s + 8 * srcLd) : zero;
+      FloatVector v9 = rows >= 12 ? FloatVector.fromArray(SPECIES, src, s + 9 * srcLd) : zero;
+      FloatVector v10 = rows >= 12 ? FloatVector.fromArray(SPECIES, src, s + 10 * srcLd) : zero;
+      FloatVector v11 = rows >= 12 ? FloatVector.fromArray(SPECIES, src, s + 11 * srcLd) : zero;
       FloatVector v12 = rows == 16 ? FloatVector.fromArray(SPECIES, src, s + 12 * srcLd) : zero;
       FloatVector v13 = rows == 16 ? FloatVector.fromArray(SPECIES, src, s + 13 * srcLd) : zero;
       FloatVector v14 = rows == 16 ? FloatVector.fromArray(SPECIES, src, s + 14 * srcLd) : zero;
