@@ -17,9 +17,10 @@ final class GemmBlocking {
   static final int VL = SPECIES.length();
   /**
    * Rows of the packed path's register tile: 12 with AVX-512's 32 registers (24 accumulators), else
-   * 6. Alone, with its panels in L1, on the Xeon (246 GFLOP/s FMA peak): 12 rows 228 GFLOP/s, 8
-   * rows 210, 14 rows 207, 8 rows unrolled twice over k 201. On Zen 4, whose 512-bit FMAs issue
-   * at half that rate, 8 rows ran 7–9% faster than 6 and 12 or 14 no faster than 8.
+   * 6. On the Xeon (FMA peak 246 GFLOP/s), the tile alone with its panels in L1: 12 rows 228 GFLOP/s,
+   * 8 rows 210, 14 rows 207, 8 rows unrolled twice over k 201; whole products on one thread, 8 → 12
+   * rows: 1024² 181–186 → 187 GFLOP/s, 2048² 174–181 → 180, 1024×1024×256 Aᵀ·B 181–183 → 186–192
+   * (an earlier pass here had found 12 rows no faster than 8).
    */
   static final int MR = VL == 16 ? 12 : 6;
   /**
@@ -43,7 +44,7 @@ final class GemmBlocking {
    * last block is left over.
    */
   static final int KC = VL == 16 ? 256 : 1024;
-  /** Rows of a packed A block (MC×KC: 192 KiB with AVX2, 48 KiB with AVX-512); a multiple of MR (and of 8). */
+  /** Rows of a packed A block (MC×KC: 192 KiB with AVX2, 48 KiB with AVX-512); a multiple of MR and 8. */
   static final int MC = 48;
   /**
    * Columns of a packed B block (KC×NC: 4 MiB with AVX2, streamed from L3 once per block of MC

@@ -40,9 +40,18 @@ final class GemmDriver extends GemmCall {
    * blocks: a worker slowed for a while catches up over the call rather than at every block.
    */
   private boolean ownPanels;
+  /**
+   * Rows of A's micro-panels: MR, or 8 with MR = 12 when m is under {@link #TALL}: 64 rows ran as
+   * five 12-row tiles and one of 4 rows at 115–119 GFLOP/s (64×64×64 Aᵀ·B, a small layer's dW),
+   * as eight 8-row tiles at 142–149.
+   */
+  private int panel;
+  /** Rows from which the 12-row tile pays (128×256×128 Aᵀ·B: 168–173 GFLOP/s on 8 rows, 176–177 on 12). */
+  static final int TALL = 2 * MC;
 
   @Override
   void prepare(int workers) {
+    panel = MR == 12 && m < TALL ? 8 : MR;
     rowBlocks = (m + MC - 1) / MC;
     claiming = workers > 1 && rowBlocks >= CLAIMS_PER_WORKER * workers;
     tailBlocks = workers;
@@ -67,7 +76,7 @@ final class GemmDriver extends GemmCall {
    * 256×1024×1024 282 → 313) and the others were unchanged.
    */
   private void chooseGrid(int workers) {
-    long mp = ceilDiv(m, MR);
+    long mp = ceilDiv(m, panel);
     long np = ceilDiv(Math.min(n, NC), NR);
     long best = Long.MAX_VALUE;
     for (int rows = workers; rows >= 1; rows--) {
@@ -88,8 +97,8 @@ final class GemmDriver extends GemmCall {
   public void run(int worker, int workers) {
     int wm = worker / tn;
     int wn = worker % tn;
-    int rowFrom = split(m, MR, wm, tm);
-    int rowTo = split(m, MR, wm + 1, tm);
+    int rowFrom = split(m, panel, wm, tm);
+    int rowTo = split(m, panel, wm + 1, tm);
     int kb = GemmBlocking.kBlock(k);
     int block = 0;
     int ticket = -1;
@@ -133,13 +142,13 @@ final class GemmDriver extends GemmCall {
                         boolean last, float[] bBuf, int worker) {
     float[] aBuf = ws.packedA[worker];
     float[] tile = ws.tile[worker];
-    GemmPacking.packA(transA, a, aOff, lda, ic, mc, pc, kc, aBuf);
+    GemmPacking.packA(transA, a, aOff, lda, ic, mc, pc, kc, panel, aBuf);
     for (int jr = colFrom; jr < colTo; jr += NR) {
       int nr = Math.min(NR, nc - jr);
       int cRow = cOff + ic * ldc + jc + jr;
-      for (int ir = 0; ir < mc; ir += MR) {
+      for (int ir = 0; ir < mc; ir += panel) {
         GemmMicroKernel.run(kc, aBuf, ir * kc, bBuf, jr * kc, c, cRow + ir * ldc, ldc,
-            Math.min(MR, mc - ir), nr, alpha, betaK, tile);
+            Math.min(panel, mc - ir), nr, alpha, betaK, tile);
       }
       if (last) { // the mc × nr strip of C is final and in L1
         epilogue(ic, jc + jr, mc, nr, ws.stage[worker]);

@@ -16,7 +16,8 @@ import jdk.incubator.vector.FloatVector;
 final class GemmMicroKernel {
   private GemmMicroKernel() {}
 
-  // ap: packed A, MR floats per k; bp: packed B, NR floats per k; tile: MR×NR scratch for edges.
+  // ap: packed A, MR floats per k (8 when mr ≤ 8 with MR = 12); bp: packed B, NR floats per k;
+  // tile: MR×NR scratch for edges.
   static void run(int kc, float[] ap, int ai, float[] bp, int bi,
                   float[] c, int ci, int ldc, int mr, int nr, float alpha, float beta, float[] tile) {
     if (MR == 12 && mr > 8) {
@@ -221,8 +222,9 @@ final class GemmMicroKernel {
   }
 
   /**
-   * {@link #run12}'s first 8 rows alone, for a last micro-panel of at most 8 (of a batch of 128 or
-   * 256 rows, the last 8 or 4): 12 rows would spend a third or two thirds of the tile on padding.
+   * {@link #run12}'s 8-row twin, for panels of 8: all of them for products of few rows, else a
+   * last one of at most 8 (of a batch of 128 or 256 rows, the last 8 or 4), where 12 rows would
+   * spend a third or two thirds of the tile on padding.
    */
   private static void run8(int kc, float[] ap, int ai, float[] bp, int bi,
                            float[] c, int ci, int ldc, int mr, int nr, float alpha, float beta, float[] tile) {
@@ -230,7 +232,7 @@ final class GemmMicroKernel {
     FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
     FloatVector c40 = z, c41 = z, c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z;
     for (int p = 0; p < kc; p++) {
-      int ao = ai + p * MR; // panels of MR (12) rows
+      int ao = ai + p * 8;
       int bo = bi + p * NR;
       FloatVector b0 = FloatVector.fromArray(SPECIES, bp, bo);
       FloatVector b1 = FloatVector.fromArray(SPECIES, bp, bo + VL);

@@ -1,6 +1,5 @@
 package dev.lanes.kernel;
 
-import static dev.lanes.kernel.GemmBlocking.MR;
 import static dev.lanes.kernel.GemmBlocking.NR;
 import static dev.lanes.kernel.GemmBlocking.SPECIES;
 import static dev.lanes.kernel.GemmBlocking.VL;
@@ -16,58 +15,60 @@ final class GemmPacking {
   private GemmPacking() {}
 
   /**
-   * Packs rows [i0, i0+mc) × depth [p0, p0+kc) of op(A) into dst as ceil(mc/MR) micro-panels, each
-   * kc columns of MR values (rows past mc are zero).
+   * Packs rows [i0, i0+mc) × depth [p0, p0+kc) of op(A) into dst as ceil(mc/mr) micro-panels, each
+   * kc columns of mr values (rows past mc are zero), mr being MR or 8 (see {@link GemmDriver}); a
+   * last panel of at most 8 rows is 8 wide, for {@link GemmMicroKernel}'s 8-row tile.
    */
   static void packA(boolean transA, float[] a, int aOff, int lda, int i0, int mc, int p0, int kc,
-                    float[] dst) {
-    for (int ir = 0; ir < mc; ir += MR) {
-      int rows = Math.min(MR, mc - ir);
-      int d = ir * kc; // == (ir / MR) * MR * kc
+                    int mr, float[] dst) {
+    for (int ir = 0; ir < mc; ir += mr) {
+      int rows = Math.min(mr, mc - ir);
+      int w = rows <= 8 && mr > 8 ? 8 : mr; // this panel's width: a last one of <= 8 rows runs on 8
+      int d = ir * kc; // == (ir / mr) * mr * kc
       if (transA) {
-        // op(A)[i][p] = a[p*lda + i]: MR contiguous values per k
+        // op(A)[i][p] = a[p*lda + i]: w contiguous values per k
         int src = aOff + p0 * lda + i0 + ir;
-        if (rows == MR) {
-          // one vector per k while VL values lie in a: its VL − MR spare lanes land where the next
+        if (rows == w) {
+          // one vector per k while VL values lie in a: its VL − w spare lanes land where the next
           // k's store (or the next panel, or the buffer's end padding) overwrites them
           int p = 0;
-          int vectors = VL < MR || a.length - VL < src ? 0 : Math.min(kc, (a.length - VL - src) / lda + 1);
-          for (; p < vectors; p++, src += lda, d += MR) {
+          int vectors = VL < w || a.length - VL < src ? 0 : Math.min(kc, (a.length - VL - src) / lda + 1);
+          for (; p < vectors; p++, src += lda, d += w) {
             FloatVector.fromArray(SPECIES, a, src).intoArray(dst, d);
           }
-          for (; p < kc; p++, src += lda, d += MR) {
-            System.arraycopy(a, src, dst, d, MR);
+          for (; p < kc; p++, src += lda, d += w) {
+            System.arraycopy(a, src, dst, d, w);
           }
         } else {
-          for (int p = 0; p < kc; p++, src += lda, d += MR) {
-            for (int r = 0; r < MR; r++) {
+          for (int p = 0; p < kc; p++, src += lda, d += w) {
+            for (int r = 0; r < w; r++) {
               dst[d + r] = r < rows ? a[src + r] : 0f;
             }
           }
         }
-      } else if (rows == MR && GemmTranspose.ENABLED) {
-        // op(A)[i][p] = a[i*lda + p]: MR rows, VL k at a time through the register transpose; each
-        // vector store spills VL − MR floats that the next store (or the next panel, or the buffer's
+      } else if (rows == w && GemmTranspose.ENABLED) {
+        // op(A)[i][p] = a[i*lda + p]: w rows, VL k at a time through the register transpose; each
+        // vector store spills VL − w floats that the next store (or the next panel, or the buffer's
         // end padding) takes
         int src = aOff + (i0 + ir) * lda + p0;
         int p = kc - kc % VL;
-        GemmTranspose.strip(a, src, lda, MR, p / VL, dst, d, MR);
+        GemmTranspose.strip(a, src, lda, w, p / VL, dst, d, w);
         for (; p < kc; p++) {
-          for (int r = 0; r < MR; r++) {
-            dst[d + p * MR + r] = a[src + r * lda + p];
+          for (int r = 0; r < w; r++) {
+            dst[d + p * w + r] = a[src + r * lda + p];
           }
         }
       } else {
         // op(A)[i][p] = a[i*lda + p]: one row per lane of the panel
-        for (int r = 0; r < MR; r++) {
+        for (int r = 0; r < w; r++) {
           if (r < rows) {
             int src = aOff + (i0 + ir + r) * lda + p0;
             for (int p = 0; p < kc; p++) {
-              dst[d + p * MR + r] = a[src + p];
+              dst[d + p * w + r] = a[src + p];
             }
           } else {
             for (int p = 0; p < kc; p++) {
-              dst[d + p * MR + r] = 0f;
+              dst[d + p * w + r] = 0f;
             }
           }
         }

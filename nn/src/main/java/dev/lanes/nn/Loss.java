@@ -20,7 +20,8 @@ public enum Loss {
     return this == SOFTMAX_CROSS_ENTROPY;
   }
 
-  // rows [from, from+m) of out (n wide), labels or targets, logSum (softmax's saved row sums): their mean loss
+  // rows [from, from+m) of out (n wide), labels or targets, logSum (softmax's saved row sums)
+  // → the mean loss over these rows
   float forward(int m, int from, int n, float[] out, int[] labels, float[] targets, float[] logSum) {
     int o = from * n;
     return switch (this) {
