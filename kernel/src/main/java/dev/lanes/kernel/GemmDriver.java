@@ -41,12 +41,12 @@ final class GemmDriver extends GemmCall {
    */
   private boolean ownPanels;
   /**
-   * Rows of A's micro-panels: MR, or 8 with MR = 12 when m is under {@link #TALL}: 64 rows ran as
-   * five 12-row tiles and one of 4 rows at 115–119 GFLOP/s (64×64×64 Aᵀ·B, a small layer's dW),
-   * as eight 8-row tiles at 142–149.
+   * Rows of A's micro-panels: MR, or 8 with MR = 12 when m is under {@link #TALL}: 64×64×64 Aᵀ·B
+   * (a small layer's dW) ran at 115–119 GFLOP/s as five 12-row tiles and one of 4 rows, at 134–139
+   * as eight 8-row tiles.
    */
   private int panel;
-  /** Rows from which the 12-row tile pays (128×256×128 Aᵀ·B: 168–173 GFLOP/s on 8 rows, 176–177 on 12). */
+  /** Rows from which 12-row panels pay: 128×256×128 Aᵀ·B ran at 166–173 GFLOP/s on 8, 176–188 on 12. */
   static final int TALL = 2 * MC;
 
   @Override
