@@ -19,7 +19,7 @@ final class LossPass implements WorkerPool.Task {
   private static final int MIN_WORK_PER_WORKER = 4096;
   private final Loss loss;
   private final int n;
-  private final double[] chunkLoss; // Σ loss over each chunk's rows (its elements for MSE, BCE)
+  private final double[] chunkLoss; // each chunk's mean loss times its rows
   // the call's arguments, held only during the call
   private int m;
   private float[] out, targets, logSum, d;
@@ -31,8 +31,10 @@ final class LossPass implements WorkerPool.Task {
     this.chunkLoss = new double[(batch + CHUNK - 1) / CHUNK];
   }
 
-  // out m×n; labels m or targets m×n; logSum m (softmax's row sums, for the backward) → d m×n
-  /** The mean loss over the m rows of out, with its gradient in d; pool may be null. */
+  /**
+   * The mean loss over the m rows of out, with its gradient in d; pool may be null. out m×n; labels
+   * m or targets m×n; logSum m (softmax's row sums, for the backward) → d m×n.
+   */
   float run(WorkerPool pool, int m, float[] out, int[] labels, float[] targets, float[] logSum, float[] d) {
     int chunks = (m + CHUNK - 1) / CHUNK;
     long work = (long) m * (loss == Loss.SOFTMAX_CROSS_ENTROPY ? n + 64 : n);

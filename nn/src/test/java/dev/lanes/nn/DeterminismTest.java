@@ -31,10 +31,9 @@ class DeterminismTest {
       Network net = Network.builder(features).dense(128, Activation.RELU).dropout(0.25f)
           .dense(64, Activation.GELU).dense(10).loss(Loss.SOFTMAX_CROSS_ENTROPY).build(7);
       float[] initial = net.parameters().clone();
-      float[] losses;
+      float[] losses = new float[2];
       try (Trainer t = Trainer.builder(net).optimizer(Optimizer.adamW(1e-3f)).batchSize(64).epochs(2)
           .seed(3).threads(threads).schedule(Schedule.cosine(0f)).build()) {
-        losses = new float[2];
         List<EpochResult> history = t.fit(data, null);
         for (int e = 0; e < 2; e++) {
           losses[e] = history.get(e).trainLoss();
