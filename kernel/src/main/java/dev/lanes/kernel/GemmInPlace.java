@@ -1,6 +1,7 @@
 package dev.lanes.kernel;
 
 import static dev.lanes.kernel.GemmBlocking.IN_PLACE_MR;
+import static dev.lanes.kernel.GemmBlocking.KC;
 import static dev.lanes.kernel.GemmBlocking.NR;
 import static dev.lanes.kernel.GemmBlocking.SPECIES;
 import static dev.lanes.kernel.GemmBlocking.VL;
@@ -8,10 +9,11 @@ import static dev.lanes.kernel.GemmBlocking.VL;
 import jdk.incubator.vector.FloatVector;
 
 /**
- * The path that does not pack A, for products where packing A does not pay: small ones, and narrow
- * ones (n ≤ NR, like a 10-class output layer) where each element of A is used only n times. A
- * register tile like {@link GemmMicroKernel}'s, IN_PLACE_MR×NR, with A read where it lies (row-major
- * A only: its rows are contiguous in k) and op(B) packed whole as usual, which costs k·n. The arithmetic is
+ * The path that does not pack A in blocks, for products where that does not pay: small ones, and
+ * narrow ones (n ≤ NR, like a 10-class output layer) where each element of A is used only n times.
+ * A register tile like {@link GemmMicroKernel}'s, IN_PLACE_MR×NR, with A read where it lies
+ * (row-major A only: its rows are contiguous in k), or with AVX-512 copied eight rows at a time
+ * into an L1-sized panel ({@link #rows8}), and op(B) packed whole as usual, which costs k·n. The arithmetic is
  * the packed path's, element for element (same k-blocks, same FMA chain, same fold into C), so both
  * paths give the same bits.
  *
@@ -50,7 +52,7 @@ final class GemmInPlace extends GemmCall {
 
   @Override
   void prepare(int workers) {
-    ws.ensure(workers, 0, 0);
+    ws.ensure(workers, IN_PLACE_MR == 8 ? KC : 0, 0); // rows of A for rows8; no packed B block
     if (prepacked == null) {
       ws.smallB(k * GemmWorkspace.roundUp(n, NR));
     }
@@ -73,6 +75,7 @@ final class GemmInPlace extends GemmCall {
       }
     }
     float[] tile = ws.tile[worker];
+    float[] rowsA = ws.packedA[worker]; // eight rows of A, KC apart: see rows8
     int rowFrom = GemmDriver.split(m, IN_PLACE_MR, worker, workers);
     int rowTo = GemmDriver.split(m, IN_PLACE_MR, worker + 1, workers);
     int kb = GemmBlocking.kBlock(k);
@@ -87,9 +90,12 @@ final class GemmInPlace extends GemmCall {
         if (IN_PLACE_MR == 8 && n <= VL) {
           narrow8(kc, a, aOff + i * lda + pc, lda, packed, pc * NR, c, cOff + i * rowStep, rowStep, colStep, n,
               alpha, betaK, tile);
+        } else if (IN_PLACE_MR == 8) {
+          copyRows8(a, aOff + i * lda + pc, lda, kc, rowsA);
+          rows8(kc, rowsA, packed, pc * NR, k * NR, c, cOff + i * rowStep, rowStep, colStep, n, alpha, betaK, tile);
         } else {
           for (int j = 0; j < n; j += NR) {
-            tile(kc, a, aOff + i * lda + pc, lda, packed, j * k + pc * NR,
+            tile6(kc, a, aOff + i * lda + pc, lda, packed, j * k + pc * NR,
                 c, cOff + i * rowStep + j * colStep, rowStep, colStep, Math.min(NR, n - j), alpha, betaK, tile);
           }
         }
@@ -114,17 +120,7 @@ final class GemmInPlace extends GemmCall {
     }
   }
 
-  /** One IN_PLACE_MR×NR tile of C; A in place (row r, step p at a[ai + r*lda + p]), B packed. */
-  private static void tile(int kc, float[] a, int ai, int lda, float[] bp, int bi, float[] c, int ci,
-                           int rowStep, int colStep, int nr, float alpha, float beta, float[] tile) {
-    if (IN_PLACE_MR == 8) {
-      tile8(kc, a, ai, lda, bp, bi, c, ci, rowStep, colStep, nr, alpha, beta, tile);
-    } else {
-      tile6(kc, a, ai, lda, bp, bi, c, ci, rowStep, colStep, nr, alpha, beta, tile);
-    }
-  }
-
-  /** The 6-row tile (AVX2). */
+  /** One 6×NR tile of C (AVX2); A in place (row r, step p at a[ai + r*lda + p]), B packed. */
   private static void tile6(int kc, float[] a, int ai, int lda, float[] bp, int bi, float[] c, int ci,
                             int rowStep, int colStep, int nr, float alpha, float beta, float[] tile) {
     FloatVector z = FloatVector.zero(SPECIES);
@@ -202,104 +198,152 @@ final class GemmInPlace extends GemmCall {
     store(tile, c, ci, rowStep, colStep, 6, nr, alpha, beta);
   }
 
-  /** {@link #tile6}'s 8-row twin for AVX-512 (IN_PLACE_MR there). */
-  private static void tile8(int kc, float[] a, int ai, int lda, float[] bp, int bi, float[] c, int ci,
-                            int rowStep, int colStep, int nr, float alpha, float beta, float[] tile) {
-    FloatVector z = FloatVector.zero(SPECIES);
-    FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
-    FloatVector c40 = z, c41 = z, c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z;
-    int a1 = ai + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda, a6 = a5 + lda, a7 = a6 + lda;
-    for (int p = 0; p < kc; p++) {
-      int bo = bi + p * NR;
-      FloatVector b0 = FloatVector.fromArray(SPECIES, bp, bo);
-      FloatVector b1 = FloatVector.fromArray(SPECIES, bp, bo + VL);
-      FloatVector av = FloatVector.broadcast(SPECIES, a[ai + p]);
-      c00 = av.fma(b0, c00);
-      c01 = av.fma(b1, c01);
-      av = FloatVector.broadcast(SPECIES, a[a1 + p]);
-      c10 = av.fma(b0, c10);
-      c11 = av.fma(b1, c11);
-      av = FloatVector.broadcast(SPECIES, a[a2 + p]);
-      c20 = av.fma(b0, c20);
-      c21 = av.fma(b1, c21);
-      av = FloatVector.broadcast(SPECIES, a[a3 + p]);
-      c30 = av.fma(b0, c30);
-      c31 = av.fma(b1, c31);
-      av = FloatVector.broadcast(SPECIES, a[a4 + p]);
-      c40 = av.fma(b0, c40);
-      c41 = av.fma(b1, c41);
-      av = FloatVector.broadcast(SPECIES, a[a5 + p]);
-      c50 = av.fma(b0, c50);
-      c51 = av.fma(b1, c51);
-      av = FloatVector.broadcast(SPECIES, a[a6 + p]);
-      c60 = av.fma(b0, c60);
-      c61 = av.fma(b1, c61);
-      av = FloatVector.broadcast(SPECIES, a[a7 + p]);
-      c70 = av.fma(b0, c70);
-      c71 = av.fma(b1, c71);
-    }
-    if (colStep == 1 && nr == NR) {
-      FloatVector va = FloatVector.broadcast(SPECIES, alpha);
-      if (beta == 0f) {
-        c00.mul(va).intoArray(c, ci);
-        c01.mul(va).intoArray(c, ci + VL);
-        c10.mul(va).intoArray(c, ci + rowStep);
-        c11.mul(va).intoArray(c, ci + rowStep + VL);
-        c20.mul(va).intoArray(c, ci + 2 * rowStep);
-        c21.mul(va).intoArray(c, ci + 2 * rowStep + VL);
-        c30.mul(va).intoArray(c, ci + 3 * rowStep);
-        c31.mul(va).intoArray(c, ci + 3 * rowStep + VL);
-        c40.mul(va).intoArray(c, ci + 4 * rowStep);
-        c41.mul(va).intoArray(c, ci + 4 * rowStep + VL);
-        c50.mul(va).intoArray(c, ci + 5 * rowStep);
-        c51.mul(va).intoArray(c, ci + 5 * rowStep + VL);
-        c60.mul(va).intoArray(c, ci + 6 * rowStep);
-        c61.mul(va).intoArray(c, ci + 6 * rowStep + VL);
-        c70.mul(va).intoArray(c, ci + 7 * rowStep);
-        c71.mul(va).intoArray(c, ci + 7 * rowStep + VL);
+  /**
+   * Copies eight rows of kc floats of A, lda apart, to {@code rows}, KC apart (kc ≤ KC). By whole
+   * vectors while the source has them, spilling up to VL − 1 floats past a row's kc that nothing
+   * reads: 10 floats a row (a 10-class layer's dX) cost a call of System.arraycopy each.
+   */
+  private static void copyRows8(float[] a, int ai, int lda, int kc, float[] rows) {
+    int whole = (kc + VL - 1) / VL * VL;
+    for (int r = 0, src = ai; r < 8; r++, src += lda) {
+      if (src <= a.length - whole) {
+        for (int q = 0; q < kc; q += VL) {
+          FloatVector.fromArray(SPECIES, a, src + q).intoArray(rows, r * KC + q);
+        }
       } else {
-        FloatVector vb = FloatVector.broadcast(SPECIES, beta);
-        c00.fma(va, FloatVector.fromArray(SPECIES, c, ci).mul(vb)).intoArray(c, ci);
-        c01.fma(va, FloatVector.fromArray(SPECIES, c, ci + VL).mul(vb)).intoArray(c, ci + VL);
-        c10.fma(va, FloatVector.fromArray(SPECIES, c, ci + rowStep).mul(vb)).intoArray(c, ci + rowStep);
-        c11.fma(va, FloatVector.fromArray(SPECIES, c, ci + rowStep + VL).mul(vb)).intoArray(c, ci + rowStep + VL);
-        c20.fma(va, FloatVector.fromArray(SPECIES, c, ci + 2 * rowStep).mul(vb)).intoArray(c, ci + 2 * rowStep);
-        c21.fma(va, FloatVector.fromArray(SPECIES, c, ci + 2 * rowStep + VL).mul(vb)).intoArray(c, ci + 2 * rowStep + VL);
-        c30.fma(va, FloatVector.fromArray(SPECIES, c, ci + 3 * rowStep).mul(vb)).intoArray(c, ci + 3 * rowStep);
-        c31.fma(va, FloatVector.fromArray(SPECIES, c, ci + 3 * rowStep + VL).mul(vb)).intoArray(c, ci + 3 * rowStep + VL);
-        c40.fma(va, FloatVector.fromArray(SPECIES, c, ci + 4 * rowStep).mul(vb)).intoArray(c, ci + 4 * rowStep);
-        c41.fma(va, FloatVector.fromArray(SPECIES, c, ci + 4 * rowStep + VL).mul(vb)).intoArray(c, ci + 4 * rowStep + VL);
-        c50.fma(va, FloatVector.fromArray(SPECIES, c, ci + 5 * rowStep).mul(vb)).intoArray(c, ci + 5 * rowStep);
-        c51.fma(va, FloatVector.fromArray(SPECIES, c, ci + 5 * rowStep + VL).mul(vb)).intoArray(c, ci + 5 * rowStep + VL);
-        c60.fma(va, FloatVector.fromArray(SPECIES, c, ci + 6 * rowStep).mul(vb)).intoArray(c, ci + 6 * rowStep);
-        c61.fma(va, FloatVector.fromArray(SPECIES, c, ci + 6 * rowStep + VL).mul(vb)).intoArray(c, ci + 6 * rowStep + VL);
-        c70.fma(va, FloatVector.fromArray(SPECIES, c, ci + 7 * rowStep).mul(vb)).intoArray(c, ci + 7 * rowStep);
-        c71.fma(va, FloatVector.fromArray(SPECIES, c, ci + 7 * rowStep + VL).mul(vb)).intoArray(c, ci + 7 * rowStep + VL);
+        System.arraycopy(a, src, rows, r * KC, kc);
       }
-      return;
     }
-    c00.intoArray(tile, 0);
-    c01.intoArray(tile, VL);
-    c10.intoArray(tile, NR);
-    c11.intoArray(tile, NR + VL);
-    c20.intoArray(tile, 2 * NR);
-    c21.intoArray(tile, 2 * NR + VL);
-    c30.intoArray(tile, 3 * NR);
-    c31.intoArray(tile, 3 * NR + VL);
-    c40.intoArray(tile, 4 * NR);
-    c41.intoArray(tile, 4 * NR + VL);
-    c50.intoArray(tile, 5 * NR);
-    c51.intoArray(tile, 5 * NR + VL);
-    c60.intoArray(tile, 6 * NR);
-    c61.intoArray(tile, 6 * NR + VL);
-    c70.intoArray(tile, 7 * NR);
-    c71.intoArray(tile, 7 * NR + VL);
-    store(tile, c, ci, rowStep, colStep, 8, nr, alpha, beta);
   }
 
   /**
-   * Eight rows of C no wider than one vector (a 10-class output layer with AVX-512): {@link #tile8}
-   * on the first vector of each packed row only, half its multiply-adds.
+   * Eight rows of C, one column panel after another in one call (AVX-512): A's eight rows copied
+   * KC apart (step p of row r at a[p + r*KC], see {@link #copyRows8}), B's panels panelStep apart.
+   * One call per eight rows, not per tile: with a short k loop (a 10-class layer's dX, k = 10) the
+   * call and loop set-up of each tile cost a tenth of it. The copy puts A's rows at constant
+   * distances, one index register for the eight loads where A in place needs eight (and spilled
+   * one). Interleaved in one process, medians of 5 (GFLOP/s): a call per tile, A in place → in
+   * place, a call per 8 rows → copied rows: 128×128×10 99 → 108 → 113; 128×256×128 133 → 139 → 148;
+   * 64×64×64 136 → 143 → 148; 100³ 95 → 88 → 98. Storing a plain product (alpha 1, beta 0)
+   * without multiplying by alpha: 128×128×10 105 → 110 (medians of 7).
+   */
+  private static void rows8(int kc, float[] a, float[] bp, int bi, int panelStep, float[] c, int ci,
+                            int rowStep, int colStep, int n, float alpha, float beta, float[] tile) {
+    for (int j = 0; j < n; j += NR, bi += panelStep, ci += NR * colStep) {
+      FloatVector z = FloatVector.zero(SPECIES);
+      FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+      FloatVector c40 = z, c41 = z, c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z;
+      for (int p = 0; p < kc; p++) {
+        int bo = bi + p * NR;
+        FloatVector b0 = FloatVector.fromArray(SPECIES, bp, bo);
+        FloatVector b1 = FloatVector.fromArray(SPECIES, bp, bo + VL);
+        FloatVector av = FloatVector.broadcast(SPECIES, a[p]);
+        c00 = av.fma(b0, c00);
+        c01 = av.fma(b1, c01);
+        av = FloatVector.broadcast(SPECIES, a[p + 1 * KC]);
+        c10 = av.fma(b0, c10);
+        c11 = av.fma(b1, c11);
+        av = FloatVector.broadcast(SPECIES, a[p + 2 * KC]);
+        c20 = av.fma(b0, c20);
+        c21 = av.fma(b1, c21);
+        av = FloatVector.broadcast(SPECIES, a[p + 3 * KC]);
+        c30 = av.fma(b0, c30);
+        c31 = av.fma(b1, c31);
+        av = FloatVector.broadcast(SPECIES, a[p + 4 * KC]);
+        c40 = av.fma(b0, c40);
+        c41 = av.fma(b1, c41);
+        av = FloatVector.broadcast(SPECIES, a[p + 5 * KC]);
+        c50 = av.fma(b0, c50);
+        c51 = av.fma(b1, c51);
+        av = FloatVector.broadcast(SPECIES, a[p + 6 * KC]);
+        c60 = av.fma(b0, c60);
+        c61 = av.fma(b1, c61);
+        av = FloatVector.broadcast(SPECIES, a[p + 7 * KC]);
+        c70 = av.fma(b0, c70);
+        c71 = av.fma(b1, c71);
+      }
+      if (colStep == 1 && n - j >= NR) { // a whole tile of a row-major C: fold from the registers
+        if (beta == 0f && alpha == 1f) { // a plain product (a layer's dX): alpha·s is s, no multiply
+          c00.intoArray(c, ci);
+          c01.intoArray(c, ci + VL);
+          c10.intoArray(c, ci + rowStep);
+          c11.intoArray(c, ci + rowStep + VL);
+          c20.intoArray(c, ci + 2 * rowStep);
+          c21.intoArray(c, ci + 2 * rowStep + VL);
+          c30.intoArray(c, ci + 3 * rowStep);
+          c31.intoArray(c, ci + 3 * rowStep + VL);
+          c40.intoArray(c, ci + 4 * rowStep);
+          c41.intoArray(c, ci + 4 * rowStep + VL);
+          c50.intoArray(c, ci + 5 * rowStep);
+          c51.intoArray(c, ci + 5 * rowStep + VL);
+          c60.intoArray(c, ci + 6 * rowStep);
+          c61.intoArray(c, ci + 6 * rowStep + VL);
+          c70.intoArray(c, ci + 7 * rowStep);
+          c71.intoArray(c, ci + 7 * rowStep + VL);
+          continue;
+        }
+        FloatVector va = FloatVector.broadcast(SPECIES, alpha);
+        if (beta == 0f) {
+          c00.mul(va).intoArray(c, ci);
+          c01.mul(va).intoArray(c, ci + VL);
+          c10.mul(va).intoArray(c, ci + rowStep);
+          c11.mul(va).intoArray(c, ci + rowStep + VL);
+          c20.mul(va).intoArray(c, ci + 2 * rowStep);
+          c21.mul(va).intoArray(c, ci + 2 * rowStep + VL);
+          c30.mul(va).intoArray(c, ci + 3 * rowStep);
+          c31.mul(va).intoArray(c, ci + 3 * rowStep + VL);
+          c40.mul(va).intoArray(c, ci + 4 * rowStep);
+          c41.mul(va).intoArray(c, ci + 4 * rowStep + VL);
+          c50.mul(va).intoArray(c, ci + 5 * rowStep);
+          c51.mul(va).intoArray(c, ci + 5 * rowStep + VL);
+          c60.mul(va).intoArray(c, ci + 6 * rowStep);
+          c61.mul(va).intoArray(c, ci + 6 * rowStep + VL);
+          c70.mul(va).intoArray(c, ci + 7 * rowStep);
+          c71.mul(va).intoArray(c, ci + 7 * rowStep + VL);
+        } else {
+          FloatVector vb = FloatVector.broadcast(SPECIES, beta);
+          c00.fma(va, FloatVector.fromArray(SPECIES, c, ci).mul(vb)).intoArray(c, ci);
+          c01.fma(va, FloatVector.fromArray(SPECIES, c, ci + VL).mul(vb)).intoArray(c, ci + VL);
+          c10.fma(va, FloatVector.fromArray(SPECIES, c, ci + rowStep).mul(vb)).intoArray(c, ci + rowStep);
+          c11.fma(va, FloatVector.fromArray(SPECIES, c, ci + rowStep + VL).mul(vb)).intoArray(c, ci + rowStep + VL);
+          c20.fma(va, FloatVector.fromArray(SPECIES, c, ci + 2 * rowStep).mul(vb)).intoArray(c, ci + 2 * rowStep);
+          c21.fma(va, FloatVector.fromArray(SPECIES, c, ci + 2 * rowStep + VL).mul(vb)).intoArray(c, ci + 2 * rowStep + VL);
+          c30.fma(va, FloatVector.fromArray(SPECIES, c, ci + 3 * rowStep).mul(vb)).intoArray(c, ci + 3 * rowStep);
+          c31.fma(va, FloatVector.fromArray(SPECIES, c, ci + 3 * rowStep + VL).mul(vb)).intoArray(c, ci + 3 * rowStep + VL);
+          c40.fma(va, FloatVector.fromArray(SPECIES, c, ci + 4 * rowStep).mul(vb)).intoArray(c, ci + 4 * rowStep);
+          c41.fma(va, FloatVector.fromArray(SPECIES, c, ci + 4 * rowStep + VL).mul(vb)).intoArray(c, ci + 4 * rowStep + VL);
+          c50.fma(va, FloatVector.fromArray(SPECIES, c, ci + 5 * rowStep).mul(vb)).intoArray(c, ci + 5 * rowStep);
+          c51.fma(va, FloatVector.fromArray(SPECIES, c, ci + 5 * rowStep + VL).mul(vb)).intoArray(c, ci + 5 * rowStep + VL);
+          c60.fma(va, FloatVector.fromArray(SPECIES, c, ci + 6 * rowStep).mul(vb)).intoArray(c, ci + 6 * rowStep);
+          c61.fma(va, FloatVector.fromArray(SPECIES, c, ci + 6 * rowStep + VL).mul(vb)).intoArray(c, ci + 6 * rowStep + VL);
+          c70.fma(va, FloatVector.fromArray(SPECIES, c, ci + 7 * rowStep).mul(vb)).intoArray(c, ci + 7 * rowStep);
+          c71.fma(va, FloatVector.fromArray(SPECIES, c, ci + 7 * rowStep + VL).mul(vb)).intoArray(c, ci + 7 * rowStep + VL);
+        }
+        continue;
+      }
+      c00.intoArray(tile, 0);
+      c01.intoArray(tile, VL);
+      c10.intoArray(tile, NR);
+      c11.intoArray(tile, NR + VL);
+      c20.intoArray(tile, 2 * NR);
+      c21.intoArray(tile, 2 * NR + VL);
+      c30.intoArray(tile, 3 * NR);
+      c31.intoArray(tile, 3 * NR + VL);
+      c40.intoArray(tile, 4 * NR);
+      c41.intoArray(tile, 4 * NR + VL);
+      c50.intoArray(tile, 5 * NR);
+      c51.intoArray(tile, 5 * NR + VL);
+      c60.intoArray(tile, 6 * NR);
+      c61.intoArray(tile, 6 * NR + VL);
+      c70.intoArray(tile, 7 * NR);
+      c71.intoArray(tile, 7 * NR + VL);
+      store(tile, c, ci, rowStep, colStep, 8, Math.min(NR, n - j), alpha, beta);
+    }
+  }
+
+  /**
+   * Eight rows of C no wider than one vector (a 10-class output layer with AVX-512): the tile of
+   * {@link #rows8} on the first vector of each packed row only, half its multiply-adds; A in place.
    */
   private static void narrow8(int kc, float[] a, int ai, int lda, float[] bp, int bi, float[] c, int ci,
                               int rowStep, int colStep, int nr, float alpha, float beta, float[] tile) {
