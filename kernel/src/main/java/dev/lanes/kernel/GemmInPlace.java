@@ -90,6 +90,9 @@ final class GemmInPlace extends GemmCall {
         if (IN_PLACE_MR == 8 && n <= VL) {
           narrow8(kc, a, aOff + i * lda + pc, lda, packed, pc * NR, c, cOff + i * rowStep, rowStep, colStep, n,
               alpha, betaK, tile);
+        } else if (IN_PLACE_MR == 8 && n <= NR) {
+          tile8(kc, a, aOff + i * lda + pc, lda, packed, pc * NR, c, cOff + i * rowStep, rowStep, colStep, n,
+              alpha, betaK, tile);
         } else if (IN_PLACE_MR == 8) {
           copyRows8(a, aOff + i * lda + pc, lda, kc, rowsA);
           rows8(kc, rowsA, packed, pc * NR, k * NR, c, cOff + i * rowStep, rowStep, colStep, n, alpha, betaK, tile);
@@ -198,6 +201,101 @@ final class GemmInPlace extends GemmCall {
     store(tile, c, ci, rowStep, colStep, 6, nr, alpha, beta);
   }
 
+  /** {@link #tile6}'s 8-row twin for AVX-512, for C of one column panel (see rows8). */
+  private static void tile8(int kc, float[] a, int ai, int lda, float[] bp, int bi, float[] c, int ci,
+                            int rowStep, int colStep, int nr, float alpha, float beta, float[] tile) {
+    FloatVector z = FloatVector.zero(SPECIES);
+    FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+    FloatVector c40 = z, c41 = z, c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z;
+    int a1 = ai + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda, a6 = a5 + lda, a7 = a6 + lda;
+    for (int p = 0; p < kc; p++) {
+      int bo = bi + p * NR;
+      FloatVector b0 = FloatVector.fromArray(SPECIES, bp, bo);
+      FloatVector b1 = FloatVector.fromArray(SPECIES, bp, bo + VL);
+      FloatVector av = FloatVector.broadcast(SPECIES, a[ai + p]);
+      c00 = av.fma(b0, c00);
+      c01 = av.fma(b1, c01);
+      av = FloatVector.broadcast(SPECIES, a[a1 + p]);
+      c10 = av.fma(b0, c10);
+      c11 = av.fma(b1, c11);
+      av = FloatVector.broadcast(SPECIES, a[a2 + p]);
+      c20 = av.fma(b0, c20);
+      c21 = av.fma(b1, c21);
+      av = FloatVector.broadcast(SPECIES, a[a3 + p]);
+      c30 = av.fma(b0, c30);
+      c31 = av.fma(b1, c31);
+      av = FloatVector.broadcast(SPECIES, a[a4 + p]);
+      c40 = av.fma(b0, c40);
+      c41 = av.fma(b1, c41);
+      av = FloatVector.broadcast(SPECIES, a[a5 + p]);
+      c50 = av.fma(b0, c50);
+      c51 = av.fma(b1, c51);
+      av = FloatVector.broadcast(SPECIES, a[a6 + p]);
+      c60 = av.fma(b0, c60);
+      c61 = av.fma(b1, c61);
+      av = FloatVector.broadcast(SPECIES, a[a7 + p]);
+      c70 = av.fma(b0, c70);
+      c71 = av.fma(b1, c71);
+    }
+    if (colStep == 1 && nr == NR) {
+      FloatVector va = FloatVector.broadcast(SPECIES, alpha);
+      if (beta == 0f) {
+        c00.mul(va).intoArray(c, ci);
+        c01.mul(va).intoArray(c, ci + VL);
+        c10.mul(va).intoArray(c, ci + rowStep);
+        c11.mul(va).intoArray(c, ci + rowStep + VL);
+        c20.mul(va).intoArray(c, ci + 2 * rowStep);
+        c21.mul(va).intoArray(c, ci + 2 * rowStep + VL);
+        c30.mul(va).intoArray(c, ci + 3 * rowStep);
+        c31.mul(va).intoArray(c, ci + 3 * rowStep + VL);
+        c40.mul(va).intoArray(c, ci + 4 * rowStep);
+        c41.mul(va).intoArray(c, ci + 4 * rowStep + VL);
+        c50.mul(va).intoArray(c, ci + 5 * rowStep);
+        c51.mul(va).intoArray(c, ci + 5 * rowStep + VL);
+        c60.mul(va).intoArray(c, ci + 6 * rowStep);
+        c61.mul(va).intoArray(c, ci + 6 * rowStep + VL);
+        c70.mul(va).intoArray(c, ci + 7 * rowStep);
+        c71.mul(va).intoArray(c, ci + 7 * rowStep + VL);
+      } else {
+        FloatVector vb = FloatVector.broadcast(SPECIES, beta);
+        c00.fma(va, FloatVector.fromArray(SPECIES, c, ci).mul(vb)).intoArray(c, ci);
+        c01.fma(va, FloatVector.fromArray(SPECIES, c, ci + VL).mul(vb)).intoArray(c, ci + VL);
+        c10.fma(va, FloatVector.fromArray(SPECIES, c, ci + rowStep).mul(vb)).intoArray(c, ci + rowStep);
+        c11.fma(va, FloatVector.fromArray(SPECIES, c, ci + rowStep + VL).mul(vb)).intoArray(c, ci + rowStep + VL);
+        c20.fma(va, FloatVector.fromArray(SPECIES, c, ci + 2 * rowStep).mul(vb)).intoArray(c, ci + 2 * rowStep);
+        c21.fma(va, FloatVector.fromArray(SPECIES, c, ci + 2 * rowStep + VL).mul(vb)).intoArray(c, ci + 2 * rowStep + VL);
+        c30.fma(va, FloatVector.fromArray(SPECIES, c, ci + 3 * rowStep).mul(vb)).intoArray(c, ci + 3 * rowStep);
+        c31.fma(va, FloatVector.fromArray(SPECIES, c, ci + 3 * rowStep + VL).mul(vb)).intoArray(c, ci + 3 * rowStep + VL);
+        c40.fma(va, FloatVector.fromArray(SPECIES, c, ci + 4 * rowStep).mul(vb)).intoArray(c, ci + 4 * rowStep);
+        c41.fma(va, FloatVector.fromArray(SPECIES, c, ci + 4 * rowStep + VL).mul(vb)).intoArray(c, ci + 4 * rowStep + VL);
+        c50.fma(va, FloatVector.fromArray(SPECIES, c, ci + 5 * rowStep).mul(vb)).intoArray(c, ci + 5 * rowStep);
+        c51.fma(va, FloatVector.fromArray(SPECIES, c, ci + 5 * rowStep + VL).mul(vb)).intoArray(c, ci + 5 * rowStep + VL);
+        c60.fma(va, FloatVector.fromArray(SPECIES, c, ci + 6 * rowStep).mul(vb)).intoArray(c, ci + 6 * rowStep);
+        c61.fma(va, FloatVector.fromArray(SPECIES, c, ci + 6 * rowStep + VL).mul(vb)).intoArray(c, ci + 6 * rowStep + VL);
+        c70.fma(va, FloatVector.fromArray(SPECIES, c, ci + 7 * rowStep).mul(vb)).intoArray(c, ci + 7 * rowStep);
+        c71.fma(va, FloatVector.fromArray(SPECIES, c, ci + 7 * rowStep + VL).mul(vb)).intoArray(c, ci + 7 * rowStep + VL);
+      }
+      return;
+    }
+    c00.intoArray(tile, 0);
+    c01.intoArray(tile, VL);
+    c10.intoArray(tile, NR);
+    c11.intoArray(tile, NR + VL);
+    c20.intoArray(tile, 2 * NR);
+    c21.intoArray(tile, 2 * NR + VL);
+    c30.intoArray(tile, 3 * NR);
+    c31.intoArray(tile, 3 * NR + VL);
+    c40.intoArray(tile, 4 * NR);
+    c41.intoArray(tile, 4 * NR + VL);
+    c50.intoArray(tile, 5 * NR);
+    c51.intoArray(tile, 5 * NR + VL);
+    c60.intoArray(tile, 6 * NR);
+    c61.intoArray(tile, 6 * NR + VL);
+    c70.intoArray(tile, 7 * NR);
+    c71.intoArray(tile, 7 * NR + VL);
+    store(tile, c, ci, rowStep, colStep, 8, nr, alpha, beta);
+  }
+
   /**
    * Copies eight rows of kc floats of A, lda apart, to {@code rows}, KC apart (kc ≤ KC). By whole
    * vectors while the source has them, spilling up to VL − 1 floats past a row's kc that nothing
@@ -225,7 +323,9 @@ final class GemmInPlace extends GemmCall {
    * one). Interleaved in one process, medians of 5 (GFLOP/s): a call per tile, A in place → in
    * place, a call per 8 rows → copied rows: 128×128×10 99 → 108 → 113; 128×256×128 133 → 139 → 148;
    * 64×64×64 136 → 143 → 148; 100³ 95 → 88 → 98. Storing a plain product (alpha 1, beta 0)
-   * without multiplying by alpha: 128×128×10 105 → 110 (medians of 7).
+   * without multiplying by alpha: 128×128×10 105 → 110 (medians of 7). C of one column panel
+   * takes {@link #tile8} instead, A in place: the copy would serve a single tile (the swapped
+   * forward of a batch-32 layer, Cᵀ = W·Xᵀ of 256×32×784, ran 109 → 102 GFLOP/s with it).
    */
   private static void rows8(int kc, float[] a, float[] bp, int bi, int panelStep, float[] c, int ci,
                             int rowStep, int colStep, int n, float alpha, float beta, float[] tile) {
