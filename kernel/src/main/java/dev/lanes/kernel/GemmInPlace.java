@@ -12,10 +12,10 @@ import jdk.incubator.vector.FloatVector;
  * The path that does not pack A in blocks, for products where that does not pay: small ones, and
  * narrow ones (n ≤ NR, like a 10-class output layer) where each element of A is used only n times.
  * A register tile like {@link GemmMicroKernel}'s, IN_PLACE_MR×NR, with A read where it lies
- * (row-major A only: its rows are contiguous in k), or with AVX-512 copied eight rows at a time
- * into an L1-sized panel ({@link #rows8}), and op(B) packed whole as usual, which costs k·n. The arithmetic is
- * the packed path's, element for element (same k-blocks, same FMA chain, same fold into C), so both
- * paths give the same bits.
+ * (row-major A only: its rows are contiguous in k) or, with AVX-512 and several column panels,
+ * copied eight rows at a time into a scratch ({@link #rows8}); op(B) packed whole as usual, which
+ * costs k·n. The arithmetic is the packed path's, element for element (same k-blocks, same FMA
+ * chain, same fold into C), so both paths give the same bits.
  *
  * <p>A transposed-output instance stores element (i, j) of the product at {@code c[cOff + j·ldc + i]}:
  * with it, a product with few rows {@code C = A·Bᵀ} runs as {@code Cᵀ = B·Aᵀ}, reading the large B
@@ -321,7 +321,7 @@ final class GemmInPlace extends GemmCall {
    * call and loop set-up of each tile cost a tenth of it. The copy puts A's rows at constant
    * distances, one index register for the eight loads where A in place needs eight (and spilled
    * one). Interleaved in one process, medians of 5 (GFLOP/s): a call per tile, A in place → in
-   * place, a call per 8 rows → copied rows: 128×128×10 99 → 108 → 113; 128×256×128 133 → 139 → 148;
+   * place, a call per 8 rows → copied rows (the last two with the plain store below): 128×128×10 99 → 108 → 113; 128×256×128 133 → 139 → 148;
    * 64×64×64 136 → 143 → 148; 100³ 95 → 88 → 98. Storing a plain product (alpha 1, beta 0)
    * without multiplying by alpha: 128×128×10 105 → 110 (medians of 7). C of one column panel
    * takes {@link #tile8} instead, A in place: the copy would serve a single tile (the swapped
