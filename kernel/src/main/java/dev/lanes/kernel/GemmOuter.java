@@ -1,6 +1,7 @@
 package dev.lanes.kernel;
 
 import static dev.lanes.kernel.GemmBlocking.IN_PLACE_MR;
+import static dev.lanes.kernel.GemmBlocking.KC;
 import static dev.lanes.kernel.GemmBlocking.NR;
 import static dev.lanes.kernel.GemmBlocking.SPECIES;
 import static dev.lanes.kernel.GemmBlocking.VL;
@@ -37,7 +38,7 @@ final class GemmOuter extends GemmCall {
 
   @Override
   void prepare(int workers) {
-    ws.ensure(workers, 0, 0);
+    ws.ensure(workers, twelve(m) ? KC : 0, 0); // A's steps for tile12; no packed B block
     edgeSize = n % NR == 0 ? 0 : GemmBlocking.kBlock(k) * NR + 32;
     ws.smallB(workers * edgeSize);
   }
@@ -58,9 +59,9 @@ final class GemmOuter extends GemmCall {
     int colTo = GemmDriver.split(n, NR, worker + 1, workers);
     int full = Math.min(colTo, n / NR * NR); // end of this worker's whole panels
     int kb = GemmBlocking.kBlock(k);
-    // tiles as even as can be: 10 rows run as 5 + 5 on the 6-row tile rather than as 8 + 2 on
-    // the 8-row one, 12 rows' multiply-adds for 10 rather than 16
-    int tiles = (m + IN_PLACE_MR - 1) / IN_PLACE_MR;
+    // 9 to 12 rows in one 12-row tile with AVX-512; else tiles as even as can be: 10 rows (AVX2)
+    // as 5 + 5 on the 6-row tile, 14 as 7 + 7 on the 8-row one
+    int tiles = twelve(m) ? 1 : (m + IN_PLACE_MR - 1) / IN_PLACE_MR;
     for (int pc = 0; pc < k && colFrom < colTo; pc += kb) {
       int kc = Math.min(kb, k - pc);
       float betaK = pc == 0 ? beta : 1f;
@@ -71,15 +72,23 @@ final class GemmOuter extends GemmCall {
           Arrays.fill(edge, d + n - full, d + NR, 0f);
         }
       }
+      float[] as = a; // where the tiles read A's steps: in place, or copied twelve to a step
+      int asOff = aOff + pc * lda, asLd = lda;
+      if (twelve(m)) {
+        as = ws.packedA[worker];
+        copySteps12(a, asOff, lda, m, kc, as);
+        asOff = 0;
+        asLd = 12;
+      }
       for (int t = 0; t < tiles; t++) {
         int i = m * t / tiles;
         int mr = m * (t + 1) / tiles - i;
-        int ai = aOff + pc * lda + i;
+        int ai = asOff + i;
         for (int j = colFrom; j < full; j += NR) {
-          tile(kc, a, ai, lda, mr, b, bOff + pc * ldb + j, ldb, c, cOff + i * ldc + j, ldc, NR, alpha, betaK, tile);
+          tile(kc, as, ai, asLd, mr, b, bOff + pc * ldb + j, ldb, c, cOff + i * ldc + j, ldc, NR, alpha, betaK, tile);
         }
         if (full < colTo) {
-          tile(kc, a, ai, lda, mr, edge, edgeOff, NR, c, cOff + i * ldc + full, ldc, n - full, alpha, betaK, tile);
+          tile(kc, as, ai, asLd, mr, edge, edgeOff, NR, c, cOff + i * ldc + full, ldc, n - full, alpha, betaK, tile);
         }
         if (last) { // these rows of this worker's columns of C are final and in L1
           epilogue(i, colFrom, mr, colTo - colFrom, ws.stage[worker]);
@@ -88,14 +97,123 @@ final class GemmOuter extends GemmCall {
     }
   }
 
+  /** Whether C's 9 to 12 rows run as one tile of 12 ({@link #tile12}), with AVX-512. */
+  private static boolean twelve(int m) {
+    return IN_PLACE_MR == 8 && m > 8 && m <= 12;
+  }
+
+  /**
+   * Copies a k-block of A's m ≤ 12 values per step (step p at a[ai + p*lda ..]) to dst, twelve
+   * floats per step: by whole vectors while A has them (each store's spare lanes land where the
+   * next step's store overwrites them, the last past the block, into the buffer's padding), the
+   * last steps by arraycopy. A step's values past m are whatever lay there; tile12 does not store
+   * the rows they feed.
+   */
+  private static void copySteps12(float[] a, int ai, int lda, int m, int kc, float[] dst) {
+    int p = 0;
+    for (int src = ai; p < kc && src <= a.length - VL; p++, src += lda) {
+      FloatVector.fromArray(SPECIES, a, src).intoArray(dst, p * 12);
+    }
+    for (; p < kc; p++) {
+      System.arraycopy(a, ai + p * lda, dst, p * 12, m);
+    }
+  }
+
   // a: A at (step p, row r) = a[ai + p*lda + r]; b: B's row p at b[bi + p*bStride], NR floats
   private static void tile(int kc, float[] a, int ai, int lda, int mr, float[] b, int bi, int bStride,
                            float[] c, int ci, int ldc, int nr, float alpha, float beta, float[] tile) {
-    if (IN_PLACE_MR == 8 && mr > 6) {
+    if (IN_PLACE_MR == 8 && mr > 8) {
+      tile12(kc, a, ai, lda, mr, b, bi, bStride, c, ci, ldc, nr, alpha, beta, tile);
+    } else if (IN_PLACE_MR == 8 && mr > 6) {
       tile8(kc, a, ai, lda, mr, b, bi, bStride, c, ci, ldc, nr, alpha, beta, tile);
     } else {
       tile6(kc, a, ai, lda, mr, b, bi, bStride, c, ci, ldc, nr, alpha, beta, tile);
     }
+  }
+
+  /**
+   * 12 rows × NR columns, for C of 9 to 12 rows (a 10-class layer's dW): B's two vectors per step
+   * serve 24 multiply-adds, not 12 as on two 6-row tiles. Rows past mr read A's next values,
+   * whatever they hold, at constant offsets (one index register), and are not stored: the caller
+   * copies A's steps twelve floats apart ({@link #copySteps12}); in place, the last step of a tight
+   * A would read past its end. Always folded through the spill: 24 accumulators and folds from the
+   * registers in one method is what C1 failed to compile in GemmMicroKernel. Whole calls,
+   * interleaved, medians of 5 (GFLOP/s, two tiles → one): 10×128×128 87 → 122, 10×1024×256
+   * 83 → 110, 12×256×64 99 → 139, 9×100×100 50 → 63.
+   */
+  private static void tile12(int kc, float[] a, int ai, int lda, int mr, float[] b, int bi, int bStride,
+                             float[] c, int ci, int ldc, int nr, float alpha, float beta, float[] tile) {
+    FloatVector z = FloatVector.zero(SPECIES);
+    FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+    FloatVector c40 = z, c41 = z, c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z;
+    FloatVector c80 = z, c81 = z, c90 = z, c91 = z, ca0 = z, ca1 = z, cb0 = z, cb1 = z;
+    for (int p = 0; p < kc; p++) {
+      int ao = ai + p * lda;
+      int bo = bi + p * bStride;
+      FloatVector b0 = FloatVector.fromArray(SPECIES, b, bo);
+      FloatVector b1 = FloatVector.fromArray(SPECIES, b, bo + VL);
+      FloatVector av = FloatVector.broadcast(SPECIES, a[ao]);
+      c00 = av.fma(b0, c00);
+      c01 = av.fma(b1, c01);
+      av = FloatVector.broadcast(SPECIES, a[ao + 1]);
+      c10 = av.fma(b0, c10);
+      c11 = av.fma(b1, c11);
+      av = FloatVector.broadcast(SPECIES, a[ao + 2]);
+      c20 = av.fma(b0, c20);
+      c21 = av.fma(b1, c21);
+      av = FloatVector.broadcast(SPECIES, a[ao + 3]);
+      c30 = av.fma(b0, c30);
+      c31 = av.fma(b1, c31);
+      av = FloatVector.broadcast(SPECIES, a[ao + 4]);
+      c40 = av.fma(b0, c40);
+      c41 = av.fma(b1, c41);
+      av = FloatVector.broadcast(SPECIES, a[ao + 5]);
+      c50 = av.fma(b0, c50);
+      c51 = av.fma(b1, c51);
+      av = FloatVector.broadcast(SPECIES, a[ao + 6]);
+      c60 = av.fma(b0, c60);
+      c61 = av.fma(b1, c61);
+      av = FloatVector.broadcast(SPECIES, a[ao + 7]);
+      c70 = av.fma(b0, c70);
+      c71 = av.fma(b1, c71);
+      av = FloatVector.broadcast(SPECIES, a[ao + 8]);
+      c80 = av.fma(b0, c80);
+      c81 = av.fma(b1, c81);
+      av = FloatVector.broadcast(SPECIES, a[ao + 9]);
+      c90 = av.fma(b0, c90);
+      c91 = av.fma(b1, c91);
+      av = FloatVector.broadcast(SPECIES, a[ao + 10]);
+      ca0 = av.fma(b0, ca0);
+      ca1 = av.fma(b1, ca1);
+      av = FloatVector.broadcast(SPECIES, a[ao + 11]);
+      cb0 = av.fma(b0, cb0);
+      cb1 = av.fma(b1, cb1);
+    }
+    c00.intoArray(tile, 0);
+    c01.intoArray(tile, VL);
+    c10.intoArray(tile, NR);
+    c11.intoArray(tile, NR + VL);
+    c20.intoArray(tile, 2 * NR);
+    c21.intoArray(tile, 2 * NR + VL);
+    c30.intoArray(tile, 3 * NR);
+    c31.intoArray(tile, 3 * NR + VL);
+    c40.intoArray(tile, 4 * NR);
+    c41.intoArray(tile, 4 * NR + VL);
+    c50.intoArray(tile, 5 * NR);
+    c51.intoArray(tile, 5 * NR + VL);
+    c60.intoArray(tile, 6 * NR);
+    c61.intoArray(tile, 6 * NR + VL);
+    c70.intoArray(tile, 7 * NR);
+    c71.intoArray(tile, 7 * NR + VL);
+    c80.intoArray(tile, 8 * NR);
+    c81.intoArray(tile, 8 * NR + VL);
+    c90.intoArray(tile, 9 * NR);
+    c91.intoArray(tile, 9 * NR + VL);
+    ca0.intoArray(tile, 10 * NR);
+    ca1.intoArray(tile, 10 * NR + VL);
+    cb0.intoArray(tile, 11 * NR);
+    cb1.intoArray(tile, 11 * NR + VL);
+    GemmMicroKernel.storeTile(tile, c, ci, ldc, mr, nr, alpha, beta);
   }
 
   /** 6 rows (the last mr real: rows past them repeat row mr − 1 and are not stored) × NR columns. */

@@ -95,6 +95,11 @@ class GemmTest {
       int m1 = 8 * MR + 3, n1 = 2 * NR + 7, m2 = 2 * MR - 1, n2 = 3 * NR + 9;
       cases.add(new GemmCase(rnd, ta, tb, m1, n1, (int) (most / (m1 * n1)), 1f, 0.5f, 2, 2));
       cases.add(new GemmCase(rnd, ta, tb, m2, n2, (int) (most / (m2 * n2)), 1f, 0f, 2, 2));
+      // Aᵀ·B of 9 to 12 rows, one 12-row tile over A's steps copied twelve apart: two k-blocks
+      // folded, a partial last panel
+      for (int rows : new int[] {9, 10, 12}) {
+        cases.add(new GemmCase(rnd, ta, tb, rows, 3 * NR + 5, KC + 5, 1.5f, 0.5f, 2, 2));
+      }
       // fewer column panels than workers (Aᵀ·B splits C by columns: some workers get none)
       int m3 = MR + 3, n3 = NR + 5;
       cases.add(new GemmCase(rnd, ta, tb, m3, n3, (int) (most / (m3 * n3)), 1f, 0.5f, 2, 2));
@@ -275,7 +280,8 @@ class GemmTest {
   @Test
   void readsNothingPastTheEndOfTightArrays() {
     SplittableRandom rnd = new SplittableRandom(21);
-    int[][] shapes = {{MR * 2, NR + 1, 7}, {MR * 30, 70, 400}, {MC + MR, NR * 9, KC + 77}, {MR * 30 + 1, 70, 400}};
+    int[][] shapes = {{MR * 2, NR + 1, 7}, {MR * 30, 70, 400}, {MC + MR, NR * 9, KC + 77}, {MR * 30 + 1, 70, 400},
+        {10, 4 * NR + 5, 128}}; // the last: a 10-class layer's dW, A's last step at the array's end
     for (int[] s : shapes) {
       int m = s[0], n = s[1], k = s[2];
       for (boolean ta : new boolean[] {false, true}) {
