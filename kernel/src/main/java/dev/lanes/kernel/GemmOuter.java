@@ -15,7 +15,8 @@ import jdk.incubator.vector.FloatVector;
  * values too ({@code b[p·ldb + j ..]}), so the micro-kernel reads both where they lie. With few
  * rows each element of B serves only m multiply-adds, and copying B into panels (k·n floats) is a
  * large share of the call, as for 10×128×128 (a 10-class layer's dW). Only a last partial panel of
- * B is copied (zero-padded), per worker. Each element's FMA chain runs over the same k-blocks in the
+ * B is copied (zero-padded), per worker, and with AVX-512 the 9 to 12 values per step of a
+ * 12-row tile's A ({@link #tile12}, k·12 floats). Each element's FMA chain runs over the same k-blocks in the
  * same order as {@link GemmDriver}'s, so both paths give the same bits. Its tiles are
  * {@link GemmInPlace}'s with other strides; one method for both, its strides passed in, ran the
  * in-place path 10–16% slower (64³, 128×256×128: C2 no longer hoisted the range checks), so each
