@@ -25,7 +25,8 @@ final class GemmBlocking {
   static final int MR = VL == 16 ? 12 : 6;
   /**
    * Rows of the unpacked paths' register tiles ({@link GemmInPlace}, {@link GemmOuter}): 8 with
-   * AVX-512, else 6. Their A is read where it lies, MR rows lda apart, and 8 suit their products.
+   * AVX-512, else 6. Their A is read where it lies, rows lda apart, or copied a few rows at a time
+   * where that pays (see each), and 8 suit their products.
    */
   static final int IN_PLACE_MR = VL == 16 ? 8 : 6;
   /** Columns of the register tile: two vectors. */

@@ -77,7 +77,7 @@ final class GemmOuter extends GemmCall {
       int asOff = aOff + pc * lda, asLd = lda;
       if (twelve(m)) {
         as = ws.packedA[worker];
-        copySteps12(a, asOff, lda, m, kc, as);
+        GemmPacking.packA(true, a, aOff, lda, 0, m, pc, kc, 12, as);
         asOff = 0;
         asLd = 12;
       }
@@ -103,23 +103,6 @@ final class GemmOuter extends GemmCall {
     return IN_PLACE_MR == 8 && m > 8 && m <= 12;
   }
 
-  /**
-   * Copies a k-block of A's m ≤ 12 values per step (step p at a[ai + p*lda ..]) to dst, twelve
-   * floats per step: by whole vectors while A has them (each store's spare lanes land where the
-   * next step's store overwrites them, the last past the block, into the buffer's padding), the
-   * last steps by arraycopy. A step's values past m are whatever lay there; tile12 does not store
-   * the rows they feed.
-   */
-  private static void copySteps12(float[] a, int ai, int lda, int m, int kc, float[] dst) {
-    int p = 0;
-    for (int src = ai; p < kc && src <= a.length - VL; p++, src += lda) {
-      FloatVector.fromArray(SPECIES, a, src).intoArray(dst, p * 12);
-    }
-    for (; p < kc; p++) {
-      System.arraycopy(a, ai + p * lda, dst, p * 12, m);
-    }
-  }
-
   // a: A at (step p, row r) = a[ai + p*lda + r]; b: B's row p at b[bi + p*bStride], NR floats
   private static void tile(int kc, float[] a, int ai, int lda, int mr, float[] b, int bi, int bStride,
                            float[] c, int ci, int ldc, int nr, float alpha, float beta, float[] tile) {
@@ -136,8 +119,8 @@ final class GemmOuter extends GemmCall {
    * 12 rows × NR columns, for C of 9 to 12 rows (a 10-class layer's dW): B's two vectors per step
    * serve 24 multiply-adds, not 12 as on two 6-row tiles. Rows past mr read A's next values,
    * whatever they hold, at constant offsets (one index register), and are not stored: the caller
-   * copies A's steps twelve floats apart ({@link #copySteps12}); in place, the last step of a tight
-   * A would read past its end. Always folded through the spill: 24 accumulators and folds from the
+   * packs A's steps twelve floats apart ({@link GemmPacking#packA}); in place, the last step of a
+   * tight A would read past its end. Always folded through the spill: 24 accumulators and folds from the
    * registers in one method is what C1 failed to compile in GemmMicroKernel. Whole calls,
    * interleaved, medians of 5 (GFLOP/s, two tiles → one): 10×128×128 87 → 122, 10×1024×256
    * 83 → 110, 12×256×64 99 → 139, 9×100×100 50 → 63.

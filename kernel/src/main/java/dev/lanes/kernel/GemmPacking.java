@@ -16,8 +16,9 @@ final class GemmPacking {
 
   /**
    * Packs rows [i0, i0+mc) × depth [p0, p0+kc) of op(A) into dst as ceil(mc/mr) micro-panels, each
-   * kc columns of mr values (rows past mc are zero), mr being MR or 8 (see {@link GemmDriver}); a
-   * last panel of at most 8 rows is 8 wide, for {@link GemmMicroKernel}'s 8-row tile.
+   * kc columns of mr values, mr being MR, 8 (see {@link GemmDriver}) or 12 ({@link GemmOuter}); a
+   * last panel of at most 8 rows is 8 wide, for {@link GemmMicroKernel}'s 8-row tile. Rows past mc
+   * are zero, or with transA any values: the kernels compute them and never store them.
    */
   static void packA(boolean transA, float[] a, int aOff, int lda, int i0, int mc, int p0, int kc,
                     int mr, float[] dst) {
@@ -26,25 +27,18 @@ final class GemmPacking {
       int w = rows <= 8 && mr > 8 ? 8 : mr; // this panel's width: a last one of <= 8 rows runs on 8
       int d = ir * kc; // == (ir / mr) * mr * kc
       if (transA) {
-        // op(A)[i][p] = a[p*lda + i]: w contiguous values per k
+        // op(A)[i][p] = a[p*lda + i]: w contiguous values per k, one vector while VL values lie in
+        // a (its VL − w spare lanes land where the next k's store, or the next panel, or the
+        // buffer's end padding, overwrites them); rows past mc get whatever follows in a, or what
+        // the buffer held
         int src = aOff + p0 * lda + i0 + ir;
-        if (rows == w) {
-          // one vector per k while VL values lie in a: its VL − w spare lanes land where the next
-          // k's store (or the next panel, or the buffer's end padding) overwrites them
-          int p = 0;
-          int vectors = VL < w || a.length - VL < src ? 0 : Math.min(kc, (a.length - VL - src) / lda + 1);
-          for (; p < vectors; p++, src += lda, d += w) {
-            FloatVector.fromArray(SPECIES, a, src).intoArray(dst, d);
-          }
-          for (; p < kc; p++, src += lda, d += w) {
-            System.arraycopy(a, src, dst, d, w);
-          }
-        } else {
-          for (int p = 0; p < kc; p++, src += lda, d += w) {
-            for (int r = 0; r < w; r++) {
-              dst[d + r] = r < rows ? a[src + r] : 0f;
-            }
-          }
+        int p = 0;
+        int vectors = VL < w || a.length - VL < src ? 0 : Math.min(kc, (a.length - VL - src) / lda + 1);
+        for (; p < vectors; p++, src += lda, d += w) {
+          FloatVector.fromArray(SPECIES, a, src).intoArray(dst, d);
+        }
+        for (; p < kc; p++, src += lda, d += w) {
+          System.arraycopy(a, src, dst, d, rows);
         }
       } else if (rows == w && GemmTranspose.ENABLED) {
         // op(A)[i][p] = a[i*lda + p]: w rows, VL k at a time through the register transpose; each
