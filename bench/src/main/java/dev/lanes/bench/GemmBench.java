@@ -27,7 +27,8 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * C = op(A)·op(B) through Lanes (JMH times it) and, after every iteration in the same fork, through
  * OpenBLAS (in-process, same data: {@link OpenBlasTwin}), for square sizes and the three products
  * of a dense layer in training. Time per op; {@link GemmSummary} turns it into GFLOP/s, fraction of
- * peak and the Lanes/OpenBLAS ratio iteration by iteration.
+ * peak and the Lanes/OpenBLAS ratio iteration by iteration. {@link ThreadBytes} counts the bytes
+ * that the call's own threads allocate.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -52,6 +53,7 @@ public class GemmBench {
   private GemmShape s;
   private float[] a, b, c;
   private WorkerPool pool;
+  private final LanesThreads lanesThreads = new LanesThreads();
 
   @Setup(Level.Trial)
   public void setUp() {
@@ -61,7 +63,7 @@ public class GemmBench {
     b = random(rnd, s.bSize());
     c = new float[s.m() * s.n()];
     if (threads > 1) {
-      pool = new WorkerPool(threads);
+      pool = lanesThreads.pool(threads);
     }
   }
 
@@ -73,13 +75,15 @@ public class GemmBench {
   }
 
   @Benchmark
-  public void sgemm(OpenBlasTwin twin) {
+  public void sgemm(OpenBlasTwin twin, ThreadBytes counted) {
     GemmShape g = s;
+    counted.beforeCall(lanesThreads);
     if (pool == null) {
       Gemm.sgemm(g.transA(), g.transB(), g.m(), g.n(), g.k(), 1f, a, 0, g.lda(), b, 0, g.ldb(), 0f, c, 0, g.n());
     } else {
       Gemm.sgemm(pool, g.transA(), g.transB(), g.m(), g.n(), g.k(), 1f, a, 0, g.lda(), b, 0, g.ldb(), 0f, c, 0, g.n());
     }
+    counted.afterCall();
   }
 
   /**

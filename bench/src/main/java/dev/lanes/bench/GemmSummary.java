@@ -21,7 +21,7 @@ import org.openjdk.jmh.runner.RunnerException;
  * The GEMM suite: {@link GemmBench} (Lanes timed by JMH, each iteration followed in its fork by the
  * same product through OpenBLAS) as one table: GFLOP/s (median over iterations, with min–max), the
  * Lanes/OpenBLAS ratio iteration by iteration, the fraction of this machine's measured FMA peak and
- * bytes allocated per call; and a chart of GFLOP/s against m·n·k. Run alone, it measures the FMA
+ * bytes allocated per call (by every thread, and by the calling threads: {@link ThreadBytes}); and a chart of GFLOP/s against m·n·k. Run alone, it measures the FMA
  * peak in the same JMH run. Writes the raw JMH JSON, the table and the chart under
  * {@code bench/results/<timestamp>/}.
  *
@@ -80,9 +80,13 @@ public final class GemmSummary implements Suite {
     StringBuilder sb = new StringBuilder();
     sb.append(String.format(Locale.ROOT, "FP32 FMA peak per core, measured in this run: %.1f GFLOP/s.%n%n",
         limits.peakPerCore()));
+    sb.append("Bytes per call: `-prof gc` counts every thread of the JVM, JMH's own included, and divides by the "
+        + "calls of an iteration, so a slow product shows JMH's few KB per iteration spread over its few calls; "
+        + "\"calling threads\" counts only the caller and the pool's workers, from the start of each measured "
+        + "iteration's first call to the end of its last.\n\n");
     sb.append("| product | m×n×k | thr | Lanes GFLOP/s (min–max) | OpenBLAS GFLOP/s (min–max) "
-        + "| Lanes/OpenBLAS (min–max) | Lanes % of peak | Lanes B/call |\n");
-    sb.append("|---|---|---:|---:|---:|---:|---:|---:|\n");
+        + "| Lanes/OpenBLAS (min–max) | Lanes % of peak | Lanes B/call, -prof gc | Lanes B/call, calling threads |\n");
+    sb.append("|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
     cells.forEach((key, lanes) -> {
       String[] k = key.split("\\|");
       GemmShape s = GemmShape.parse(k[0]);
@@ -90,12 +94,13 @@ public final class GemmSummary implements Suite {
       Stat gflops = gflops(lanes);
       List<Double> blasUs = openBlasMicros(lanes);
       String op = (s.transA() ? "Aᵀ" : "A") + "·" + (s.transB() ? "Bᵀ" : "B");
-      sb.append(String.format(Locale.ROOT, "| %s (%s) | %d×%d×%d | %d | %s | %s | %s | %s | %.1f |%n",
+      sb.append(String.format(Locale.ROOT, "| %s (%s) | %d×%d×%d | %d | %s | %s | %s | %s | %.1f | %.1f |%n",
           k[0], op, s.m(), s.n(), s.k(), threads, gflops.format("%.1f"),
           blasUs.isEmpty() ? "–" : Stat.of(blasUs.stream().map(us -> s.flops() / (us * 1e3)).toList()).format("%.1f"),
           blasUs.isEmpty() ? "–" : Stat.of(PeerBursts.ratios(PeerBursts.iterations(lanes, us -> us), blasUs))
               .format("%.2f").replaceFirst("^\\S+", "$0×"),
-          limits.percentOfPeak(gflops.median(), threads), Stat.allocPerOp(lanes)));
+          limits.percentOfPeak(gflops.median(), threads), Stat.allocPerOp(lanes),
+          Stat.countedPerOp(lanes, "threadBytes", "calls")));
     });
     RunResult one = cells.get("square-1024|1"), two = cells.get("square-1024|2");
     if (one != null && two != null) {

@@ -29,7 +29,7 @@ record Stat(double median, double min, double max) {
 
   /**
    * Bytes per op that the op's own threads allocated: the sum of the aux counter {@code bytes} over
-   * the sum of {@code ops} (see {@link TrainStepBench.StepThreads}); NaN without them.
+   * the sum of {@code ops} (see {@link ThreadBytes}); NaN without them.
    */
   static double countedPerOp(RunResult r, String bytes, String ops) {
     Result<?> b = r.getSecondaryResults().get(bytes), n = r.getSecondaryResults().get(ops);

@@ -7,12 +7,8 @@ import dev.lanes.nn.Network;
 import dev.lanes.nn.Optimizer;
 import dev.lanes.kernel.WorkerPool;
 import dev.lanes.nn.Trainer;
-import java.lang.management.ManagementFactory;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -34,7 +30,7 @@ import org.openjdk.jmh.infra.IterationParams;
  * {@code mnist-B-OPT}: 784-256-128-10 ReLU, softmax cross-entropy, batch B; {@code wide-256-sgd}:
  * 784-1024-1024-10 ReLU at batch 256; {@code tiny-64-sgd}: 64-64-64-1 tanh with MSE at batch 64.
  * Time per step; samples/s = batch / time. Data are random, fixed; the same rows every step.
- * {@link StepThreads} counts the bytes that the step's own threads allocate. With a PyTorch peer
+ * {@link ThreadBytes} counts the bytes that the step's own threads allocate. With a PyTorch peer
  * ({@link PeerBursts}), each iteration is followed by a burst of the same steps in PyTorch, as long
  * as a measured iteration, on the same number of threads.
  */
@@ -92,8 +88,8 @@ public class TrainStepBench {
     private Dataset data;
     private int batch;
     private PeerBursts peer;
-    /** The pool's worker threads (the caller, JMH's benchmark thread, is the other step thread). */
-    private final List<Thread> workers = new ArrayList<>();
+    /** The threads that run the steps: JMH's and the pool's workers. */
+    private final LanesThreads lanesThreads = new LanesThreads();
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -113,13 +109,8 @@ public class TrainStepBench {
         data = Dataset.regression(x, batch, net.inputs(), LoopBench.random(rnd, batch), 1);
       }
       Trainer.Builder builder = Trainer.builder(net).optimizer(opt).batchSize(batch);
-      if (threads > 1) { // what threads(n) would make, on threads the bench can name
-        pool = new WorkerPool(threads, r -> {
-          Thread t = new Thread(r, "lanes-bench-worker-" + (workers.size() + 1));
-          t.setDaemon(true);
-          workers.add(t);
-          return t;
-        });
+      if (threads > 1) {
+        pool = lanesThreads.pool(threads);
         builder.pool(pool);
       }
       trainer = builder.build();
@@ -157,61 +148,13 @@ public class TrainStepBench {
         peer.close();
       }
     }
-
-    /** Bytes the pool's workers have allocated so far. */
-    long allocatedByWorkers() {
-      com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-      long bytes = 0;
-      for (int i = 0; i < workers.size(); i++) { // no iterator: nothing allocated between the reads
-        bytes += mx.getThreadAllocatedBytes(workers.get(i).threadId());
-      }
-      return bytes;
-    }
-  }
-
-  /**
-   * Bytes allocated by the threads that run the steps, from the start of an iteration's first step
-   * to the end of its last, and the steps run: both summed over the iterations, so bytes / steps is
-   * the allocation per step. The caller's count is read after every step (a read of its own
-   * counter, tens of ns), so JMH's work between the iterations, on the same thread, stays out; the
-   * pool's workers run nothing but steps, so theirs is read when the iteration ends. JMH's
-   * {@code -prof gc} counts every thread of the JVM, its own included, and spreads that over the
-   * iteration's steps: on a slow model (8 steps in a 0.3 s iteration) hundreds of bytes per step
-   * that no step allocated.
-   */
-  @State(Scope.Thread)
-  @AuxCounters(AuxCounters.Type.EVENTS)
-  public static class StepThreads {
-    public long stepThreadBytes;
-    public long steps;
-    private long callerBefore, callerAfter, workersBefore;
-    private Model model; // the benchmark method's: a helper method taking Model would get an instance of its own
-    private final com.sun.management.ThreadMXBean mx =
-        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-
-    void beforeStep(Model model) {
-      if (steps++ == 0) {
-        this.model = model;
-        workersBefore = model.allocatedByWorkers();
-        callerBefore = mx.getCurrentThreadAllocatedBytes();
-      }
-    }
-
-    void afterStep() {
-      callerAfter = mx.getCurrentThreadAllocatedBytes();
-    }
-
-    @TearDown(Level.Iteration)
-    public void stop() {
-      stepThreadBytes = callerAfter - callerBefore + model.allocatedByWorkers() - workersBefore;
-    }
   }
 
   @Benchmark
-  public float step(Model model, StepThreads counted) {
-    counted.beforeStep(model);
+  public float step(Model model, ThreadBytes counted) {
+    counted.beforeCall(model.lanesThreads);
     float loss = model.trainer.step(model.data, 0, model.batch);
-    counted.afterStep();
+    counted.afterCall();
     return loss;
   }
 }

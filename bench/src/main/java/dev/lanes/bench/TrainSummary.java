@@ -128,7 +128,7 @@ public final class TrainSummary implements Suite {
           us.format("%.0f"), samples, peer == null ? "–" : peer.format("%.0f"),
           ratio == null ? "–" : ratio.format("%.2f").replaceFirst("^\\S+", "$0×"),
           limits.percentOfPeak(samples * TrainStepBench.stepFlops(model) / 1e9, Integer.parseInt(thr)),
-          Stat.allocPerOp(r), Stat.countedPerOp(r, "stepThreadBytes", "steps")));
+          Stat.allocPerOp(r), Stat.countedPerOp(r, "threadBytes", "calls")));
     });
     Stat one = lanesUs.get("wide-256-sgd|1"), two = lanesUs.get("wide-256-sgd|2");
     if (one != null && two != null) {

@@ -1,0 +1,43 @@
+package dev.lanes.bench;
+
+import org.openjdk.jmh.annotations.AuxCounters;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * Bytes allocated by the threads that run the calls ({@link LanesThreads}), from the start of an
+ * iteration's first call to the end of its last, and the calls made: both summed over the
+ * iterations, so bytes / calls is the allocation per call. The caller's count is read after every
+ * call (a read of its own counter, tens of ns), so JMH's work between the iterations, on the same
+ * thread, stays out; the pool's workers run nothing but calls, so theirs is read when the iteration
+ * ends. JMH's {@code -prof gc} counts every thread of the JVM, its own included, and spreads that
+ * over the iteration's calls: on a slow cell (8 training steps, or four 2048² products, in an
+ * iteration) hundreds or thousands of bytes per call that no call allocated.
+ */
+@State(Scope.Thread)
+@AuxCounters(AuxCounters.Type.EVENTS)
+public class ThreadBytes {
+  public long threadBytes;
+  public long calls;
+  private long callerBefore, callerAfter, workersBefore;
+  private LanesThreads threads;
+
+  void beforeCall(LanesThreads threads) {
+    if (calls++ == 0) {
+      this.threads = threads;
+      workersBefore = threads.workerBytes();
+      callerBefore = threads.callerBytes();
+    }
+  }
+
+  void afterCall() {
+    callerAfter = threads.callerBytes();
+  }
+
+  @TearDown(Level.Iteration)
+  public void stop() {
+    threadBytes = callerAfter - callerBefore + threads.workerBytes() - workersBefore;
+  }
+}
