@@ -83,7 +83,9 @@ public final class GemmSummary implements Suite {
     sb.append("Bytes per call: `-prof gc` counts every thread of the JVM, JMH's own included, and divides by the "
         + "calls of an iteration, so a slow product shows JMH's few KB per iteration spread over its few calls; "
         + "\"calling threads\" counts only the caller and the pool's workers, from the start of each measured "
-        + "iteration's first call to the end of its last.\n\n");
+        + "iteration's first call to the end of its last: the median over iterations (min–max), as an iteration "
+        + "in which the JIT swaps compiled code can show a one-off allocation, where one per call shows in "
+        + "all.\n\n");
     sb.append("| product | m×n×k | thr | Lanes GFLOP/s (min–max) | OpenBLAS GFLOP/s (min–max) "
         + "| Lanes/OpenBLAS (min–max) | Lanes % of peak | Lanes B/call, -prof gc | Lanes B/call, calling threads |\n");
     sb.append("|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
@@ -94,13 +96,13 @@ public final class GemmSummary implements Suite {
       Stat gflops = gflops(lanes);
       List<Double> blasUs = openBlasMicros(lanes);
       String op = (s.transA() ? "Aᵀ" : "A") + "·" + (s.transB() ? "Bᵀ" : "B");
-      sb.append(String.format(Locale.ROOT, "| %s (%s) | %d×%d×%d | %d | %s | %s | %s | %s | %.1f | %.1f |%n",
+      sb.append(String.format(Locale.ROOT, "| %s (%s) | %d×%d×%d | %d | %s | %s | %s | %s | %.1f | %s |%n",
           k[0], op, s.m(), s.n(), s.k(), threads, gflops.format("%.1f"),
           blasUs.isEmpty() ? "–" : Stat.of(blasUs.stream().map(us -> s.flops() / (us * 1e3)).toList()).format("%.1f"),
           blasUs.isEmpty() ? "–" : Stat.of(PeerBursts.ratios(PeerBursts.iterations(lanes, us -> us), blasUs))
               .format("%.2f").replaceFirst("^\\S+", "$0×"),
           limits.percentOfPeak(gflops.median(), threads), Stat.allocPerOp(lanes),
-          Stat.countedPerOp(lanes, "threadBytes", "calls")));
+          ThreadBytes.perCall(lanes)));
     });
     RunResult one = cells.get("square-1024|1"), two = cells.get("square-1024|2");
     if (one != null && two != null) {

@@ -27,15 +27,6 @@ record Stat(double median, double min, double max) {
     return of(s, x -> x);
   }
 
-  /**
-   * Bytes per op that the op's own threads allocated: the sum of the aux counter {@code bytes} over
-   * the sum of {@code ops} (see {@link ThreadBytes}); NaN without them.
-   */
-  static double countedPerOp(RunResult r, String bytes, String ops) {
-    Result<?> b = r.getSecondaryResults().get(bytes), n = r.getSecondaryResults().get(ops);
-    return b == null || n == null || n.getScore() == 0 ? Double.NaN : b.getScore() / n.getScore();
-  }
-
   /** Median bytes allocated per op ({@code -prof gc}), NaN when the GC profiler did not run. */
   static double allocPerOp(RunResult r) {
     Result<?> alloc = r.getSecondaryResults().get("gc.alloc.rate.norm");

@@ -1,10 +1,13 @@
 package dev.lanes.bench;
 
+import java.util.List;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.results.Result;
+import org.openjdk.jmh.results.RunResult;
 
 /**
  * Bytes allocated by the threads that run the calls ({@link LanesThreads}), from the start of an
@@ -39,5 +42,17 @@ public class ThreadBytes {
   @TearDown(Level.Iteration)
   public void stop() {
     threadBytes = callerAfter - callerBefore + threads.workerBytes() - workersBefore;
+  }
+
+  /**
+   * Bytes per call of each measured iteration (threadBytes / calls): the median, the steady state,
+   * with min–max, as a table prints it; "–" when the run has no such counters.
+   */
+  static String perCall(RunResult r) {
+    List<Double> values = PeerBursts.perIteration(r, it -> {
+      Result<?> bytes = it.getSecondaryResults().get("threadBytes"), calls = it.getSecondaryResults().get("calls");
+      return bytes == null || calls == null || calls.getScore() == 0 ? null : bytes.getScore() / calls.getScore();
+    });
+    return values.isEmpty() ? "–" : Stat.of(values).format("%.1f");
   }
 }

@@ -116,7 +116,8 @@ public final class TrainSummary implements Suite {
         + "every thread of the JVM, JMH's own included, and divides by the steps of an iteration, so a slow "
         + "model shows JMH's few hundred bytes per iteration spread over its few steps; \"step threads\" counts only "
         + "the caller and the pool's workers, from the start of each measured iteration's first step to the end of "
-        + "its last.\n\n");
+        + "its last: the median over iterations (min–max), as an iteration in which the JIT swaps compiled code can "
+        + "show a one-off allocation, where one per step shows in all.\n\n");
     sb.append("| model | thr | Lanes µs (min–max) | Lanes samples/s | PyTorch µs (min–max) "
         + "| Lanes/PyTorch speed (min–max) | Lanes % of peak | Lanes B/step, -prof gc | Lanes B/step, step threads |\n");
     sb.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
@@ -124,11 +125,11 @@ public final class TrainSummary implements Suite {
       String model = key.split("\\|")[0], thr = key.split("\\|")[1];
       Stat us = lanesUs.get(key), peer = torch.get(key), ratio = speed.get(key);
       double samples = TrainStepBench.batchOf(model) / us.median() * 1e6;
-      sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %.0f | %s | %s | %s | %.1f | %.1f |%n", model, thr,
+      sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %.0f | %s | %s | %s | %.1f | %s |%n", model, thr,
           us.format("%.0f"), samples, peer == null ? "–" : peer.format("%.0f"),
           ratio == null ? "–" : ratio.format("%.2f").replaceFirst("^\\S+", "$0×"),
           limits.percentOfPeak(samples * TrainStepBench.stepFlops(model) / 1e9, Integer.parseInt(thr)),
-          Stat.allocPerOp(r), Stat.countedPerOp(r, "threadBytes", "calls")));
+          Stat.allocPerOp(r), ThreadBytes.perCall(r)));
     });
     Stat one = lanesUs.get("wide-256-sgd|1"), two = lanesUs.get("wide-256-sgd|2");
     if (one != null && two != null) {
