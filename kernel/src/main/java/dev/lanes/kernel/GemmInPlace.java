@@ -60,24 +60,28 @@ final class GemmInPlace extends GemmCall {
 
   /**
    * C = alpha·A·op(B) + beta·C for row-major A (m×k at a[aOff + i*lda + p]). Workers pack disjoint
-   * panels of B, meet once, then own disjoint rows of C.
+   * panels of B; then, when C has at least two panels per worker and B is no smaller than A
+   * ({@link #byColumns}), each multiplies all rows by the panels it packed, with no barrier; else
+   * they meet once and own disjoint rows of C.
    */
   @Override
   public void run(int worker, int workers) {
     // op(B) packed whole: panel jr (NR columns) at packed[jr*k], row p of it at + p*NR
+    int packFrom = GemmDriver.split(n, NR, worker, workers), packTo = GemmDriver.split(n, NR, worker + 1, workers);
+    boolean columns = byColumns(workers);
     float[] packed = prepacked;
     if (packed == null) {
       packed = ws.smallB;
-      GemmPacking.packB(transB, b, bOff, ldb, 0, k, 0, n, GemmDriver.split(n, NR, worker, workers),
-          GemmDriver.split(n, NR, worker + 1, workers), packed);
-      if (workers > 1) {
+      GemmPacking.packB(transB, b, bOff, ldb, 0, k, 0, n, packFrom, packTo, packed);
+      if (workers > 1 && !columns) {
         pool.barrier();
       }
     }
     float[] tile = ws.tile[worker];
     float[] rowsA = ws.packedA[worker]; // eight rows of A, KC apart: see rows8
-    int rowFrom = GemmDriver.split(m, IN_PLACE_MR, worker, workers);
-    int rowTo = GemmDriver.split(m, IN_PLACE_MR, worker + 1, workers);
+    int rowFrom = columns ? 0 : GemmDriver.split(m, IN_PLACE_MR, worker, workers);
+    int rowTo = columns ? m : GemmDriver.split(m, IN_PLACE_MR, worker + 1, workers);
+    int colFrom = columns ? packFrom : 0, colTo = columns ? packTo : n, cols = colTo - colFrom;
     int kb = GemmBlocking.kBlock(k);
     int rowStep = transposedC ? 1 : ldc; // where C's element (i, j) lies: cOff + i*rowStep + j*colStep
     int colStep = transposedC ? ldc : 1;
@@ -87,40 +91,48 @@ final class GemmInPlace extends GemmCall {
       boolean last = act != null && pc + kc == k;
       int i = rowFrom;
       for (; i + IN_PLACE_MR <= rowTo; i += IN_PLACE_MR) {
-        if (IN_PLACE_MR == 8 && n <= VL) {
-          narrow8(kc, a, aOff + i * lda + pc, lda, packed, pc * NR, c, cOff + i * rowStep, rowStep, colStep, n,
-              alpha, betaK, tile);
-        } else if (IN_PLACE_MR == 8 && n <= NR) {
-          tile8(kc, a, aOff + i * lda + pc, lda, packed, pc * NR, c, cOff + i * rowStep, rowStep, colStep, n,
-              alpha, betaK, tile);
+        int ci = cOff + i * rowStep + colFrom * colStep, bi = colFrom * k + pc * NR;
+        if (IN_PLACE_MR == 8 && cols <= VL) {
+          narrow8(kc, a, aOff + i * lda + pc, lda, packed, bi, c, ci, rowStep, colStep, cols, alpha, betaK, tile);
+        } else if (IN_PLACE_MR == 8 && cols <= NR) {
+          tile8(kc, a, aOff + i * lda + pc, lda, packed, bi, c, ci, rowStep, colStep, cols, alpha, betaK, tile);
         } else if (IN_PLACE_MR == 8) {
           copyRows8(a, aOff + i * lda + pc, lda, kc, rowsA);
-          rows8(kc, rowsA, packed, pc * NR, k * NR, c, cOff + i * rowStep, rowStep, colStep, n, alpha, betaK, tile);
+          rows8(kc, rowsA, packed, bi, k * NR, c, ci, rowStep, colStep, cols, alpha, betaK, tile);
         } else {
-          for (int j = 0; j < n; j += NR) {
+          for (int j = colFrom; j < colTo; j += NR) {
             tile6(kc, a, aOff + i * lda + pc, lda, packed, j * k + pc * NR,
-                c, cOff + i * rowStep + j * colStep, rowStep, colStep, Math.min(NR, n - j), alpha, betaK, tile);
+                c, cOff + i * rowStep + j * colStep, rowStep, colStep, Math.min(NR, colTo - j), alpha, betaK, tile);
           }
         }
         if (last) { // these rows of C are final and in L1
-          epilogue(i, 0, IN_PLACE_MR, n, ws.stage[worker]);
+          epilogue(i, colFrom, IN_PLACE_MR, cols, ws.stage[worker]);
         }
       }
       for (; i < rowTo; i++) {
-        int j = 0;
-        for (; j + 3 * NR < n; j += 4 * NR) { // four panels at once: eight FMA chains hide the latency
+        int j = colFrom;
+        for (; j + 3 * NR < colTo; j += 4 * NR) { // four panels at once: eight FMA chains hide the latency
           row4(kc, k, a, aOff + i * lda + pc, packed, j * k + pc * NR,
-              c, cOff + i * rowStep + j * colStep, colStep, n - j, alpha, betaK, tile);
+              c, cOff + i * rowStep + j * colStep, colStep, colTo - j, alpha, betaK, tile);
         }
-        for (; j < n; j += NR) {
+        for (; j < colTo; j += NR) {
           row(kc, a, aOff + i * lda + pc, packed, j * k + pc * NR,
-              c, cOff + i * rowStep + j * colStep, colStep, Math.min(NR, n - j), alpha, betaK, tile);
+              c, cOff + i * rowStep + j * colStep, colStep, Math.min(NR, colTo - j), alpha, betaK, tile);
         }
         if (last) {
-          epilogue(i, 0, 1, n, ws.stage[worker]);
+          epilogue(i, colFrom, 1, cols, ws.stage[worker]);
         }
       }
     }
+  }
+
+  /**
+   * Whether workers own column ranges of C rather than rows: at least two panels each, and op(B)
+   * no smaller than A (n ≥ m). Each then multiplies only the panels it packed itself and needs no
+   * barrier; with rows split, each reads every panel, half of them from the other core's cache.
+   */
+  private boolean byColumns(int workers) {
+    return workers > 1 && prepacked == null && n >= m && (n + NR - 1) / NR >= 2 * workers;
   }
 
   /** One 6×NR tile of C (AVX2); A in place (row r, step p at a[ai + r*lda + p]), B packed. */

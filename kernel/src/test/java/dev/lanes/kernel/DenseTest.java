@@ -48,6 +48,11 @@ class DenseTest {
         n = 3 * GemmBlocking.NR + 5;
         k = GemmBlocking.KC + 9;
       }
+      if (trial == 2) { // A in place, workers owning column ranges, the epilogue after two k-blocks (AVX-512)
+        m = GemmBlocking.SWAP_ROWS + 1;
+        n = 7 * GemmBlocking.NR + 5;
+        k = (int) (GemmBlocking.IN_PLACE_MNK / (m * n));
+      }
       Activation act = ActivationTwin.ALL[trial % ActivationTwin.ALL.length];
       boolean withBias = trial % 4 != 1, keepPre = trial % 2 == 0;
       GemmCase g = new GemmCase(rnd, false, true, m, n, k, 1f, 0f, 5, 4);

@@ -95,6 +95,10 @@ class GemmTest {
       int m1 = 8 * MR + 3, n1 = 2 * NR + 7, m2 = 2 * MR - 1, n2 = 3 * NR + 9;
       cases.add(new GemmCase(rnd, ta, tb, m1, n1, (int) (most / (m1 * n1)), 1f, 0.5f, 2, 2));
       cases.add(new GemmCase(rnd, ta, tb, m2, n2, (int) (most / (m2 * n2)), 1f, 0f, 2, 2));
+      // A in place with workers owning column ranges of C (n ≥ m, two panels a worker on 2, 3 and 4
+      // workers): a leftover row, a partial last panel, two k-blocks folded (512-bit vectors)
+      int m4 = GemmBlocking.SWAP_ROWS + 1, n4 = 7 * NR + 5;
+      cases.add(new GemmCase(rnd, ta, tb, m4, n4, (int) (most / (m4 * n4)), 1.5f, 0.5f, 2, 2));
       // Aᵀ·B of 9 to 12 rows, one 12-row tile over A's steps copied twelve apart: two k-blocks
       // folded, a partial last panel
       for (int rows : new int[] {9, 10, 12}) {
