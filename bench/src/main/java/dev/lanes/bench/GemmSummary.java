@@ -22,8 +22,8 @@ import org.openjdk.jmh.runner.RunnerException;
  * same product through OpenBLAS) as one table: GFLOP/s (median over iterations, with min–max), the
  * Lanes/OpenBLAS ratio iteration by iteration, the fraction of this machine's measured FMA peak and
  * bytes allocated per call (by every thread, and by the calling threads: {@link ThreadBytes}); and
- * a chart of GFLOP/s against m·n·k. Run alone, it measures the FMA peak in the same JMH run. Writes the raw JMH JSON, the table and the chart under
- * {@code bench/results/<timestamp>/}.
+ * a chart of GFLOP/s against m·n·k. Run alone, it measures the FMA peak in the same JMH run.
+ * Writes the raw JMH JSON, the table and the chart under {@code bench/results/<timestamp>/}.
  *
  * <p>Usage: {@code GemmSummary [quick|full] [SHAPE_REGEX]}
  */
