@@ -13,10 +13,11 @@ import org.openjdk.jmh.results.RunResult;
  * Bytes allocated by the threads that run the calls ({@link LanesThreads}), from the start of an
  * iteration's first call to the end of its last, and the calls made, per iteration. The caller's
  * count is read after every call (a read of its own counter: 16 ns here, 0.4% of the quickest GEMM
- * cell), so JMH's work between the iterations, on the same thread, stays out; the pool's workers run nothing but calls, so theirs is
- * read when the iteration ends. JMH's {@code -prof gc} counts every thread of the JVM, its own
- * included, and spreads that over the iteration's calls: on a slow cell (8 training steps, or four
- * 2048² products, in an iteration) hundreds or thousands of bytes per call that no call allocated.
+ * cell), so JMH's work between the iterations, on the same thread, stays out; the pool's workers
+ * run nothing but calls, so theirs is read when the iteration ends. JMH's {@code -prof gc} counts
+ * every thread of the JVM, its own included, and spreads that over the iteration's calls: on a slow
+ * cell (8 training steps, or four 2048² products, in an iteration) hundreds or thousands of bytes
+ * per call that no call allocated.
  *
  * <p>Read per iteration ({@link #perCall}): while the JIT recompiles, one iteration can show a
  * one-off allocation, where an allocation per call shows in every iteration. In a plain loop of
