@@ -327,17 +327,18 @@ final class GemmInPlace extends GemmCall {
   }
 
   /**
-   * Eight rows of C, one column panel after another in one call (AVX-512): A's eight rows copied
-   * KC apart (step p of row r at a[p + r*KC], see {@link #copyRows8}), B's panels panelStep apart.
-   * One call per eight rows, not per tile: with a short k loop (a 10-class layer's dX, k = 10) the
-   * call and loop set-up of each tile cost a tenth of it. The copy puts A's rows at constant
-   * distances, one index register for the eight loads where A in place needs eight (and spilled
-   * one). Interleaved in one process, medians of 5 (GFLOP/s): a call per tile, A in place → in
-   * place, a call per 8 rows → copied rows (the last two with the plain store below): 128×128×10 99 → 108 → 113; 128×256×128 133 → 139 → 148;
-   * 64×64×64 136 → 143 → 148; 100³ 95 → 88 → 98. Storing a plain product (alpha 1, beta 0)
-   * without multiplying by alpha: 128×128×10 105 → 110 (medians of 7). C of one column panel
-   * takes {@link #tile8} instead, A in place: the copy would serve a single tile (the swapped
-   * forward of a batch-32 layer, Cᵀ = W·Xᵀ of 256×32×784, ran 109 → 102 GFLOP/s with it).
+   * Eight rows of C, one column panel after another in one call (AVX-512): A's eight rows copied KC
+   * apart (step p of row r at a[p + r*KC], see {@link #copyRows8}), B's panels panelStep apart. One
+   * call per eight rows, not per tile: with a short k loop (a 10-class layer's dX, k = 10) the call
+   * and loop set-up of each tile cost a tenth of it. The copy puts A's rows at constant distances,
+   * one index register for the eight loads where A in place needs eight (and spilled one).
+   * Interleaved in one process, medians of 5 (GFLOP/s): a call per tile, A in place → in place, a
+   * call per 8 rows → copied rows (the last two with the plain store below): 128×128×10 99 → 108 →
+   * 113; 128×256×128 133 → 139 → 148; 64×64×64 136 → 143 → 148; 100³ 95 → 88 → 98. Storing a plain
+   * product (alpha 1, beta 0) without multiplying by alpha: 128×128×10 105 → 110 (medians of 7). C
+   * of one column panel takes {@link #tile8} instead, A in place: the copy would serve a single
+   * tile (the swapped forward of a batch-32 layer, Cᵀ = W·Xᵀ of 256×32×784, ran 109 → 102 GFLOP/s
+   * with it).
    */
   private static void rows8(int kc, float[] a, float[] bp, int bi, int panelStep, float[] c, int ci,
                             int rowStep, int colStep, int n, float alpha, float beta, float[] tile) {

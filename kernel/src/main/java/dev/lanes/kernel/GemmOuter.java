@@ -11,14 +11,14 @@ import jdk.incubator.vector.FloatVector;
 
 /**
  * The path that packs nothing, for small {@code C = Aᵀ·B} (a layer's dW = dYᵀ·X): there the
- * IN_PLACE_MR values of a tile's A column at step p lie side by side ({@code a[p·lda + i ..]}) and B's NR
- * values too ({@code b[p·ldb + j ..]}), so the micro-kernel reads both where they lie. With few
- * rows each element of B serves only m multiply-adds, and copying B into panels (k·n floats) is a
- * large share of the call, as for 10×128×128 (a 10-class layer's dW). Only a last partial panel of
- * B is copied (zero-padded), per worker, and with AVX-512 the 9 to 12 values per step of a
- * 12-row tile's A ({@link #tile12}, k·12 floats). Each element's FMA chain runs over the same k-blocks in the
- * same order as {@link GemmDriver}'s, so both paths give the same bits. Its tiles are
- * {@link GemmInPlace}'s with other strides; one method for both, its strides passed in, ran the
+ * IN_PLACE_MR values of a tile's A column at step p lie side by side ({@code a[p·lda + i ..]}) and
+ * B's NR values too ({@code b[p·ldb + j ..]}), so the micro-kernel reads both where they lie. With
+ * few rows each element of B serves only m multiply-adds, and copying B into panels (k·n floats) is
+ * a large share of the call, as for 10×128×128 (a 10-class layer's dW). Only a last partial panel
+ * of B is copied (zero-padded), per worker, and with AVX-512 the 9 to 12 values per step of a
+ * 12-row tile's A ({@link #tile12}, k·12 floats). Each element's FMA chain runs over the same
+ * k-blocks in the same order as {@link GemmDriver}'s, so both paths give the same bits. Its tiles
+ * are {@link GemmInPlace}'s with other strides; one method for both, its strides passed in, ran the
  * in-place path 10–16% slower (64³, 128×256×128: C2 no longer hoisted the range checks), so each
  * keeps its own.
  */
@@ -120,10 +120,10 @@ final class GemmOuter extends GemmCall {
    * serve 24 multiply-adds, not 12 as on two 6-row tiles. Rows past mr read A's next values,
    * whatever they hold, at constant offsets (one index register), and are not stored: the caller
    * packs A's steps twelve floats apart ({@link GemmPacking#packA}); in place, the last step of a
-   * tight A would read past its end. Always folded through the spill: 24 accumulators and folds from the
-   * registers in one method is what C1 failed to compile in GemmMicroKernel. Whole calls,
-   * interleaved, medians of 5 (GFLOP/s, two tiles → one): 10×128×128 87 → 122, 10×1024×256
-   * 83 → 110, 12×256×64 99 → 139, 9×100×100 50 → 63.
+   * tight A would read past its end. Always folded through the spill: 24 accumulators and folds
+   * from the registers in one method is what C1 failed to compile in GemmMicroKernel. Whole calls,
+   * interleaved, medians of 5 (GFLOP/s, two tiles → one): 10×128×128 87 → 122, 10×1024×256 83 →
+   * 110, 12×256×64 99 → 139, 9×100×100 50 → 63.
    */
   private static void tile12(int kc, float[] a, int ai, int lda, int mr, float[] b, int bi, int bStride,
                              float[] c, int ci, int ldc, int nr, float alpha, float beta, float[] tile) {
