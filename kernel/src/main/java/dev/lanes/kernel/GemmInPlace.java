@@ -34,7 +34,12 @@ final class GemmInPlace extends GemmCall {
 
   /** Takes this path when packing A would not pay. */
   static boolean suits(boolean transA, int m, int n, int k) {
-    return !transA && (n <= NR || (long) m * n * k <= GemmBlocking.IN_PLACE_MNK);
+    return !transA && (n <= NR || (long) m * n * k <= GemmBlocking.IN_PLACE_MNK || shallow(k));
+  }
+
+  /** Whether {@link GemmShallow} takes a product of depth k (with AVX-512's 32 registers). */
+  private static boolean shallow(int k) {
+    return IN_PLACE_MR == 8 && k <= GemmShallow.DEPTH;
   }
 
   /**
@@ -82,6 +87,18 @@ final class GemmInPlace extends GemmCall {
     int rowFrom = columns ? 0 : GemmDriver.split(m, IN_PLACE_MR, worker, workers);
     int rowTo = columns ? m : GemmDriver.split(m, IN_PLACE_MR, worker + 1, workers);
     int colFrom = columns ? packFrom : 0, colTo = columns ? packTo : n, cols = colTo - colFrom;
+    if (shallow(k) && !transposedC && n >= NR) { // one k-block
+      int group = GemmShallow.rowsPerCall(ldc);
+      for (int i = rowFrom; i < rowTo; i += group) {
+        int rows = Math.min(group, rowTo - i);
+        GemmShallow.rows(k, a, aOff + i * lda, lda, rows, packed, colFrom * k, k * NR,
+            c, cOff + i * ldc + colFrom, ldc, cols, alpha, beta, tile);
+        if (act != null) {
+          epilogue(i, colFrom, rows, cols, ws.stage[worker]);
+        }
+      }
+      return;
+    }
     int kb = GemmBlocking.kBlock(k);
     int rowStep = transposedC ? 1 : ldc; // where C's element (i, j) lies: cOff + i*rowStep + j*colStep
     int colStep = transposedC ? ldc : 1;

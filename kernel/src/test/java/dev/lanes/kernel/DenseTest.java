@@ -53,6 +53,11 @@ class DenseTest {
         n = 7 * GemmBlocking.NR + 5;
         k = (int) (GemmBlocking.IN_PLACE_MNK / (m * n));
       }
+      if (trial == 3) { // B's panels held in registers (AVX-512), rows split, the epilogue per group of rows
+        m = 1000;
+        n = 7 * GemmBlocking.NR + 5;
+        k = GemmShallow.DEPTH - 1;
+      }
       Activation act = ActivationTwin.ALL[trial % ActivationTwin.ALL.length];
       boolean withBias = trial % 4 != 1, keepPre = trial % 2 == 0;
       GemmCase g = new GemmCase(rnd, false, true, m, n, k, 1f, 0f, 5, 4);

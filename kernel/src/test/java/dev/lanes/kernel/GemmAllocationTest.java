@@ -23,6 +23,7 @@ class GemmAllocationTest {
       "'packed: 12-row tiles, short k (as a layer dW of batch 24)', true, false, 96, 20, 24",
       "'packed: 8-row panels (few rows)', true, false, 48, 20, 24",
       "A in place, false, false, 50, 50, 50",
+      "'A in place, depth 10 (B in registers), a partial panel', false, false, 60, 45, 10",
       "Aᵀ·B unpacked (one 12-row tile), true, false, 10, 128, 128",
       "Aᵀ·B unpacked (two row tiles), true, false, 16, 128, 128",
       "few rows times Bᵀ (swapped), false, true, 20, 100, 64"})

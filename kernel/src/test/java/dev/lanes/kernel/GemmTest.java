@@ -104,6 +104,17 @@ class GemmTest {
       for (int rows : new int[] {9, 10, 12}) {
         cases.add(new GemmCase(rnd, ta, tb, rows, 3 * NR + 5, KC + 5, 1.5f, 0.5f, 2, 2));
       }
+      // depth up to GemmShallow.DEPTH and one past (B's panels held in registers with AVX-512):
+      // every depth with a short last group of rows and a partial last panel, each alpha/beta kind;
+      // then large enough to split across workers by rows (n < m) and by columns
+      float[][] alphaBetas = {{1f, 0f}, {1.75f, 0f}, {-0.5f, 0.3f}, {1f, 1f}};
+      for (int depth = 1; depth <= GemmShallow.DEPTH + 1; depth++) {
+        float[] ab = alphaBetas[depth % alphaBetas.length];
+        cases.add(new GemmCase(rnd, ta, tb, 37, 3 * NR + 5, depth, ab[0], ab[1], 2, 3));
+      }
+      cases.add(new GemmCase(rnd, ta, tb, 1000, 7 * NR + 5, 10, 1f, 0f, 2, 2));
+      cases.add(new GemmCase(rnd, ta, tb, 200, 40 * NR + 5, GemmShallow.DEPTH, 1.5f, 0.5f, 2, 2));
+      cases.add(new GemmCase(rnd, ta, tb, 37, 1024, 7, 1f, 0.5f, 2, 0)); // C's rows 4 KiB apart: 8 a call
       // fewer column panels than workers (Aᵀ·B splits C by columns: some workers get none)
       int m3 = MR + 3, n3 = NR + 5;
       cases.add(new GemmCase(rnd, ta, tb, m3, n3, (int) (most / (m3 * n3)), 1f, 0.5f, 2, 2));
