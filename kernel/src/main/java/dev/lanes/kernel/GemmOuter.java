@@ -1,7 +1,6 @@
 package dev.lanes.kernel;
 
 import static dev.lanes.kernel.GemmBlocking.IN_PLACE_MR;
-import static dev.lanes.kernel.GemmBlocking.KC;
 import static dev.lanes.kernel.GemmBlocking.NR;
 import static dev.lanes.kernel.GemmBlocking.SPECIES;
 import static dev.lanes.kernel.GemmBlocking.VL;
@@ -15,8 +14,7 @@ import jdk.incubator.vector.FloatVector;
  * B's NR values too ({@code b[p·ldb + j ..]}), so the micro-kernel reads both where they lie. With
  * few rows each element of B serves only m multiply-adds, and copying B into panels (k·n floats) is
  * a large share of the call, as for 10×128×128 (a 10-class layer's dW). Only a last partial panel
- * of B is copied (zero-padded), per worker, and with AVX-512 the 9 to 12 values per step of a
- * 12-row tile's A ({@link #tile12}, k·12 floats). Each element's FMA chain runs over the same
+ * of B is copied (zero-padded), per worker. Each element's FMA chain runs over the same
  * k-blocks in the same order as {@link GemmDriver}'s, so both paths give the same bits. Its tiles
  * are {@link GemmInPlace}'s with other strides; one method for both, its strides passed in, ran the
  * in-place path 10–16% slower (64³, 128×256×128: C2 no longer hoisted the range checks), so each
@@ -39,7 +37,7 @@ final class GemmOuter extends GemmCall {
 
   @Override
   void prepare(int workers) {
-    ws.ensure(workers, twelve(m) ? KC : 0, 0); // A's steps for tile12; no packed B block
+    ws.ensure(workers, 0, 0); // no packed A or B block
     edgeSize = n % NR == 0 ? 0 : GemmBlocking.kBlock(k) * NR + 32;
     ws.smallB(workers * edgeSize);
   }
@@ -73,23 +71,16 @@ final class GemmOuter extends GemmCall {
           Arrays.fill(edge, d + n - full, d + NR, 0f);
         }
       }
-      float[] as = a; // where the tiles read A's steps: in place, or copied twelve to a step
-      int asOff = aOff + pc * lda, asLd = lda;
-      if (twelve(m)) {
-        as = ws.packedA[worker];
-        GemmPacking.packA(true, a, aOff, lda, 0, m, pc, kc, 12, as);
-        asOff = 0;
-        asLd = 12;
-      }
+      int asOff = aOff + pc * lda; // A's step pc, read in place
       for (int t = 0; t < tiles; t++) {
         int i = m * t / tiles;
         int mr = m * (t + 1) / tiles - i;
         int ai = asOff + i;
         for (int j = colFrom; j < full; j += NR) {
-          tile(kc, as, ai, asLd, mr, b, bOff + pc * ldb + j, ldb, c, cOff + i * ldc + j, ldc, NR, alpha, betaK, tile);
+          tile(kc, a, ai, lda, mr, b, bOff + pc * ldb + j, ldb, c, cOff + i * ldc + j, ldc, NR, alpha, betaK, tile);
         }
         if (full < colTo) {
-          tile(kc, as, ai, asLd, mr, edge, edgeOff, NR, c, cOff + i * ldc + full, ldc, n - full, alpha, betaK, tile);
+          tile(kc, a, ai, lda, mr, edge, edgeOff, NR, c, cOff + i * ldc + full, ldc, n - full, alpha, betaK, tile);
         }
         if (last) { // these rows of this worker's columns of C are final and in L1
           epilogue(i, colFrom, mr, colTo - colFrom, ws.stage[worker]);
@@ -117,26 +108,45 @@ final class GemmOuter extends GemmCall {
 
   /**
    * 12 rows × NR columns, for C of 9 to 12 rows (a 10-class layer's dW): B's two vectors per step
-   * serve 24 multiply-adds, not 12 as on two 6-row tiles. Rows past mr read A's next values,
-   * whatever they hold, at constant offsets (one index register), and are not stored: the caller
-   * packs A's steps twelve floats apart ({@link GemmPacking#packA}); in place, the last step of a
-   * tight A would read past its end. Always folded through the spill: 24 accumulators and folds
-   * from the registers in one method is what C1 failed to compile in GemmMicroKernel. Whole calls,
-   * interleaved, medians of 5 (GFLOP/s, two tiles → one): 10×128×128 87 → 122, 10×1024×256 83 →
-   * 110, 12×256×64 99 → 139, 9×100×100 50 → 63.
+   * serve up to 24 multiply-adds, not 12 as on two 6-row tiles. A is read in place: rows 9 to 11
+   * enter through a switch that falls through (one predicted jump per step), so no row past mr is
+   * read or computed, and a tight A is not read past its end. Always folded through the spill: 24
+   * accumulators and folds from the registers in one method is what C1 failed to compile in
+   * GemmMicroKernel. Whole calls, interleaved, medians of 5 (GFLOP/s, two tiles → one): 10×128×128
+   * 87 → 122, 10×1024×256 83 → 110, 12×256×64 99 → 139, 9×100×100 50 → 63. Then, A's steps copied
+   * twelve apart (which the tile read to its 12th row) → read in place through the switch, a copy of
+   * the kernel on 10×128×128: 106–111 → 134–140.
    */
+  @SuppressWarnings("fallthrough")
   private static void tile12(int kc, float[] a, int ai, int lda, int mr, float[] b, int bi, int bStride,
                              float[] c, int ci, int ldc, int nr, float alpha, float beta, float[] tile) {
     FloatVector z = FloatVector.zero(SPECIES);
     FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
     FloatVector c40 = z, c41 = z, c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z;
     FloatVector c80 = z, c81 = z, c90 = z, c91 = z, ca0 = z, ca1 = z, cb0 = z, cb1 = z;
+    int skip = 12 - mr;
     for (int p = 0; p < kc; p++) {
       int ao = ai + p * lda;
       int bo = bi + p * bStride;
       FloatVector b0 = FloatVector.fromArray(SPECIES, b, bo);
       FloatVector b1 = FloatVector.fromArray(SPECIES, b, bo + VL);
-      FloatVector av = FloatVector.broadcast(SPECIES, a[ao]);
+      FloatVector av;
+      switch (skip) { // rows 11, 10 and 9 where C has them
+        case 0:
+          av = FloatVector.broadcast(SPECIES, a[ao + 11]);
+          cb0 = av.fma(b0, cb0);
+          cb1 = av.fma(b1, cb1);
+        case 1:
+          av = FloatVector.broadcast(SPECIES, a[ao + 10]);
+          ca0 = av.fma(b0, ca0);
+          ca1 = av.fma(b1, ca1);
+        case 2:
+          av = FloatVector.broadcast(SPECIES, a[ao + 9]);
+          c90 = av.fma(b0, c90);
+          c91 = av.fma(b1, c91);
+        default:
+      }
+      av = FloatVector.broadcast(SPECIES, a[ao]);
       c00 = av.fma(b0, c00);
       c01 = av.fma(b1, c01);
       av = FloatVector.broadcast(SPECIES, a[ao + 1]);
@@ -163,15 +173,6 @@ final class GemmOuter extends GemmCall {
       av = FloatVector.broadcast(SPECIES, a[ao + 8]);
       c80 = av.fma(b0, c80);
       c81 = av.fma(b1, c81);
-      av = FloatVector.broadcast(SPECIES, a[ao + 9]);
-      c90 = av.fma(b0, c90);
-      c91 = av.fma(b1, c91);
-      av = FloatVector.broadcast(SPECIES, a[ao + 10]);
-      ca0 = av.fma(b0, ca0);
-      ca1 = av.fma(b1, ca1);
-      av = FloatVector.broadcast(SPECIES, a[ao + 11]);
-      cb0 = av.fma(b0, cb0);
-      cb1 = av.fma(b1, cb1);
     }
     c00.intoArray(tile, 0);
     c01.intoArray(tile, VL);

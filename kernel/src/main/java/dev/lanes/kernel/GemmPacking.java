@@ -16,9 +16,9 @@ final class GemmPacking {
 
   /**
    * Packs rows [i0, i0+mc) × depth [p0, p0+kc) of op(A) into dst as ceil(mc/mr) micro-panels, each
-   * kc columns of mr values, mr being MR, 8 (see {@link GemmDriver}) or 12 ({@link GemmOuter}); a
-   * last panel of at most 8 rows is 8 wide, for {@link GemmMicroKernel}'s 8-row tile. Rows past mc
-   * are zero, or with transA any values: the kernels compute them and never store them.
+   * kc columns of mr values, mr being MR or 8 (see {@link GemmDriver}); a last panel of at most 8
+   * rows is 8 wide, for {@link GemmMicroKernel}'s 8-row tile. Rows past mc are zero, or with transA
+   * any values: the kernels compute them and never store them.
    */
   static void packA(boolean transA, float[] a, int aOff, int lda, int i0, int mc, int p0, int kc,
                     int mr, float[] dst) {

@@ -99,9 +99,9 @@ class GemmTest {
       // workers): a leftover row, a partial last panel, two k-blocks folded (512-bit vectors)
       int m4 = GemmBlocking.SWAP_ROWS + 1, n4 = 7 * NR + 5;
       cases.add(new GemmCase(rnd, ta, tb, m4, n4, (int) (most / (m4 * n4)), 1.5f, 0.5f, 2, 2));
-      // Aᵀ·B of 9 to 12 rows, one 12-row tile over A's steps copied twelve apart: two k-blocks
-      // folded, a partial last panel
-      for (int rows : new int[] {9, 10, 12}) {
+      // Aᵀ·B of 9 to 12 rows, one 12-row tile over A in place: two k-blocks folded, a partial last
+      // panel
+      for (int rows : new int[] {9, 10, 11, 12}) {
         cases.add(new GemmCase(rnd, ta, tb, rows, 3 * NR + 5, KC + 5, 1.5f, 0.5f, 2, 2));
       }
       // depth up to GemmShallow.DEPTH and one past (B's panels held in registers with AVX-512):
