@@ -29,6 +29,15 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * of a dense layer in training. Time per op; {@link GemmSummary} turns it into GFLOP/s, fraction of
  * peak and the Lanes/OpenBLAS ratio iteration by iteration. {@link ThreadBytes} counts the bytes
  * that the call's own threads allocate.
+ *
+ * <p>Each library's calls cycle C through {@link #PLACEMENTS} starts, {@link #PLACEMENT_STEP}
+ * floats apart (528 bytes: through 4 KiB, and through each 16-byte offset within a line). Where C
+ * lies against A and B moves a small product's speed by up to 2× (a store and a later load whose
+ * addresses agree in their low 12 bits look alike to the core until the store resolves): a scan of
+ * C's start over 4 KiB ran Lanes' 10×128×128 Aᵀ·B at 51–118 GFLOP/s, and OpenBLAS's at 42–165 over
+ * its buffers' offsets. Lanes' arrays, allocated in a row, lie the same way in every fork, while
+ * where malloc puts OpenBLAS's changes from fork to fork: with one placement, a cell's ratio was a
+ * draw (this product read 1.14× and 0.75× in two runs of unchanged code).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -50,8 +59,12 @@ public class GemmBench {
   @Param({"1", "2"})
   public int threads;
 
+  /** How many starts of C each library's calls cycle through, and how far apart (floats). */
+  static final int PLACEMENTS = 8, PLACEMENT_STEP = 132;
+
   private GemmShape s;
   private float[] a, b, c;
+  private int placement;
   private WorkerPool pool;
   private final LanesThreads lanesThreads = new LanesThreads();
 
@@ -61,7 +74,7 @@ public class GemmBench {
     SplittableRandom rnd = new SplittableRandom(42);
     a = random(rnd, s.aSize());
     b = random(rnd, s.bSize());
-    c = new float[s.m() * s.n()];
+    c = new float[s.m() * s.n() + (PLACEMENTS - 1) * PLACEMENT_STEP];
     if (threads > 1) {
       pool = lanesThreads.pool(threads);
     }
@@ -77,11 +90,13 @@ public class GemmBench {
   @Benchmark
   public void sgemm(OpenBlasTwin twin, ThreadBytes counted) {
     GemmShape g = s;
+    int cOff = placement * PLACEMENT_STEP;
+    placement = (placement + 1) % PLACEMENTS;
     counted.beforeCall(lanesThreads);
     if (pool == null) {
-      Gemm.sgemm(g.transA(), g.transB(), g.m(), g.n(), g.k(), 1f, a, 0, g.lda(), b, 0, g.ldb(), 0f, c, 0, g.n());
+      Gemm.sgemm(g.transA(), g.transB(), g.m(), g.n(), g.k(), 1f, a, 0, g.lda(), b, 0, g.ldb(), 0f, c, cOff, g.n());
     } else {
-      Gemm.sgemm(pool, g.transA(), g.transB(), g.m(), g.n(), g.k(), 1f, a, 0, g.lda(), b, 0, g.ldb(), 0f, c, 0, g.n());
+      Gemm.sgemm(pool, g.transA(), g.transB(), g.m(), g.n(), g.k(), 1f, a, 0, g.lda(), b, 0, g.ldb(), 0f, c, cOff, g.n());
     }
     counted.afterCall();
   }
@@ -101,6 +116,7 @@ public class GemmBench {
     public long openblasNanos;
     private GemmShape s;
     private FloatPointer na, nb, nc;
+    private int placement;
 
     @Setup(Level.Trial)
     public void setUp(GemmBench bench) {
@@ -131,6 +147,8 @@ public class GemmBench {
 
     private void call() {
       GemmShape g = s;
+      nc.position((long) placement * PLACEMENT_STEP); // native calls take the address plus position
+      placement = (placement + 1) % PLACEMENTS;
       openblas_full.cblas_sgemm(openblas_full.CblasRowMajor,
           g.transA() ? openblas_full.CblasTrans : openblas_full.CblasNoTrans,
           g.transB() ? openblas_full.CblasTrans : openblas_full.CblasNoTrans,
