@@ -31,13 +31,13 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * that the call's own threads allocate.
  *
  * <p>Each library's calls cycle C through {@link #PLACEMENTS} starts, {@link #PLACEMENT_STEP}
- * floats apart (528 bytes: through 4 KiB, and through each 16-byte offset within a line). Where C
- * lies against A and B moves a small product's speed by up to 2× (a store and a later load whose
- * addresses agree in their low 12 bits look alike to the core until the store resolves): a scan of
- * C's start over 4 KiB ran Lanes' 10×128×128 Aᵀ·B at 51–118 GFLOP/s, and OpenBLAS's at 42–165 over
- * its buffers' offsets. Lanes' arrays, allocated in a row, lie the same way in every fork, while
- * where malloc puts OpenBLAS's changes from fork to fork: with one placement, a cell's ratio was a
- * draw (this product read 1.14× and 0.75× in two runs of unchanged code).
+ * floats apart (528 bytes: through 4 KiB, and through each 16-byte offset within a line). Where
+ * OpenBLAS's buffers lie moves its small products by up to 4×: 10×128×128 Aᵀ·B ran at 42–165
+ * GFLOP/s over fresh buffers at chosen offsets (the same offsets twice gave 151 and 99), while a scan
+ * of Lanes' C over 4 KiB in 64-byte steps read 105–108. Lanes' arrays, allocated in a row, lie alike
+ * in every fork; malloc's buffers do not, so with one placement that cell's ratio was a draw (1.14×
+ * and 0.75× in two runs of unchanged code). Cycling evens out C; A and B still lie where malloc
+ * put them in the fork (with it, OpenBLAS read 136 and 97 GFLOP/s there in two runs).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
