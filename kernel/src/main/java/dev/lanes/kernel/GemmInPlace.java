@@ -9,8 +9,9 @@ import static dev.lanes.kernel.GemmBlocking.VL;
 import jdk.incubator.vector.FloatVector;
 
 /**
- * The path that does not pack A in blocks, for products where that does not pay: small ones, and
- * narrow ones (n ≤ NR, like a 10-class output layer) where each element of A is used only n times.
+ * The path that does not pack A in blocks, for products where that does not pay: small ones,
+ * narrow ones (n ≤ NR, like a 10-class output layer) where each element of A is used only n times,
+ * and with AVX-512 shallow ones (k ≤ {@link GemmShallow#DEPTH}), which {@link GemmShallow} runs.
  * A register tile like {@link GemmMicroKernel}'s, IN_PLACE_MR×NR, with A read where it lies
  * (row-major A only: its rows are contiguous in k) or, with AVX-512 and several column panels,
  * copied eight rows at a time into a scratch ({@link #rows8}); op(B) packed whole as usual, which

@@ -21,7 +21,7 @@ import jdk.incubator.vector.VectorMask;
  * compiled away the slots the first depth left unused and deoptimized at each new depth. DEPTH 12
  * (24 B registers) spilled: 512×784×10 ran 111 GFLOP/s against 123 with DEPTH 10. The method must
  * stay small enough for C1, whose profiled tier feeds C2: with masked stores inline it failed
- * ("out of virtual registers") and the method ran interpreted-slow (1 GFLOP/s).
+ * ("out of virtual registers"), and the method never reached C2 (1 GFLOP/s).
  *
  * <p>Against the 8×32 register tile and the packed path before it, one thread, a JVM per run,
  * medians of 2 × 7 (GFLOP/s): 128×128×10 122 → 152, 128×128×8 111 → 141, 64×64×5 70 → 100,
@@ -80,7 +80,7 @@ final class GemmShallow {
       for (int r = 0, ar = ai - skip, cr = ci; r < rows; r++, ar += lda, cr += ldc) {
         FloatVector s0 = z, s1 = z, x;
         switch (skip) { // enters at step 0's slot, falls through to the last
-          case 0: x = FloatVector.broadcast(SPECIES, a[ar + 0]); s0 = x.fma(b00, s0); s1 = x.fma(b00v, s1);
+          case 0: x = FloatVector.broadcast(SPECIES, a[ar]); s0 = x.fma(b00, s0); s1 = x.fma(b00v, s1);
           case 1: x = FloatVector.broadcast(SPECIES, a[ar + 1]); s0 = x.fma(b01, s0); s1 = x.fma(b01v, s1);
           case 2: x = FloatVector.broadcast(SPECIES, a[ar + 2]); s0 = x.fma(b02, s0); s1 = x.fma(b02v, s1);
           case 3: x = FloatVector.broadcast(SPECIES, a[ar + 3]); s0 = x.fma(b03, s0); s1 = x.fma(b03v, s1);
