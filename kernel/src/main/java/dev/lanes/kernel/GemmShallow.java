@@ -5,7 +5,6 @@ import static dev.lanes.kernel.GemmBlocking.SPECIES;
 import static dev.lanes.kernel.GemmBlocking.VL;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 
 /**
  * Products of small depth (k ≤ {@link #DEPTH}, like a 10-class layer's dX = dY·W), with AVX-512:
@@ -102,25 +101,11 @@ final class GemmShallow {
           FloatVector va = FloatVector.broadcast(SPECIES, alpha);
           s0.fma(va, FloatVector.fromArray(SPECIES, c, cr).mul(beta)).intoArray(c, cr);
           s1.fma(va, FloatVector.fromArray(SPECIES, c, cr + VL).mul(beta)).intoArray(c, cr + VL);
-        } else { // the partial last panel (zero-padded in bp): its real columns, through masks
+        } else { // the partial last panel (zero-padded in bp): its real columns
           s0.intoArray(tile, 0);
           s1.intoArray(tile, VL);
-          foldPartial(tile, c, cr, n - j, alpha, beta);
+          GemmMicroKernel.storeTile(tile, c, cr, ldc, 1, n - j, alpha, beta);
         }
-      }
-    }
-  }
-
-  /** Folds the first nr (< NR) sums of tile into C at c[ci..], by the formula of the whole panels. */
-  private static void foldPartial(float[] tile, float[] c, int ci, int nr, float alpha, float beta) {
-    for (int q = 0; q < NR; q += VL) {
-      VectorMask<Float> m = SPECIES.indexInRange(q, nr);
-      FloatVector s = FloatVector.fromArray(SPECIES, tile, q);
-      if (beta == 0f) {
-        s.mul(alpha).intoArray(c, ci + q, m);
-      } else {
-        s.fma(FloatVector.broadcast(SPECIES, alpha), FloatVector.fromArray(SPECIES, c, ci + q, m).mul(beta))
-            .intoArray(c, ci + q, m);
       }
     }
   }
